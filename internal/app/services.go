@@ -1,0 +1,58 @@
+package app
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/fledgling-ai/fledgling/gateway"
+	"github.com/fledgling-ai/fledgling/internal/config"
+	"github.com/fledgling-ai/fledgling/internal/store"
+	"github.com/fledgling-ai/fledgling/router"
+)
+
+// services is everything serve builds, in the order it builds it. Each
+// component's wire_*.go fills its own fields; a nil optional collaborator is
+// skipped by the gateway.
+type services struct {
+	cfg      *config.Config
+	log      *slog.Logger
+	registry *prometheus.Registry
+	db       *store.DB
+	router   *router.Router
+
+	telemetry gateway.Telemetry
+	recorder  gateway.Recorder
+	tee       gateway.Tee
+	pricer    gateway.Pricer
+
+	// admin serves /admin/v1/* and /v1/dashboard/* behind admin auth;
+	// public serves pages that need no key (e.g. /dashboard's static page).
+	// Components register with Go 1.22 patterns, e.g. "GET /admin/v1/captures".
+	admin  *http.ServeMux
+	public *http.ServeMux
+
+	// reloaders get each new valid config after a reload.
+	reloaders []func(*config.Config) error
+	// background loops started after the listener is up; they stop with ctx.
+	loops []func(ctx context.Context)
+	// closers run in reverse order at shutdown (flush capture queues, exporters…).
+	closers []func(ctx context.Context) error
+}
+
+func (s *services) onClose(f func(ctx context.Context) error) { s.closers = append(s.closers, f) }
+func (s *services) onReload(f func(*config.Config) error)   { s.reloaders = append(s.reloaders, f) }
+func (s *services) background(f func(ctx context.Context))   { s.loops = append(s.loops, f) }
+
+// close runs closers in reverse order and returns the first error.
+func (s *services) close(ctx context.Context) error {
+	var first error
+	for i := len(s.closers) - 1; i >= 0; i-- {
+		if err := s.closers[i](ctx); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}

@@ -1,0 +1,63 @@
+package config
+
+import (
+	"net"
+	"time"
+)
+
+// Server is the HTTP listener.
+type Server struct {
+	// Listen is the address to serve on. Default "127.0.0.1:8080".
+	Listen string `yaml:"listen"`
+	// MaxBodyBytes caps a request body; larger bodies get 413. Default 16 MiB.
+	MaxBodyBytes int64 `yaml:"max_body_bytes"`
+	// ShutdownTimeout bounds how long SIGTERM waits for in-flight requests. Default 30s.
+	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+	// LogLevel is debug, info, warn or error. Default info.
+	LogLevel string `yaml:"log_level"`
+}
+
+func (s *Server) setDefaults() {
+	if s.Listen == "" {
+		s.Listen = "127.0.0.1:8080"
+	}
+	if s.MaxBodyBytes == 0 {
+		s.MaxBodyBytes = 16 << 20
+	}
+	if s.ShutdownTimeout == 0 {
+		s.ShutdownTimeout = 30 * time.Second
+	}
+	if s.LogLevel == "" {
+		s.LogLevel = "info"
+	}
+}
+
+func (s *Server) validate(ps *problems) {
+	if _, _, err := net.SplitHostPort(s.Listen); err != nil {
+		ps.add("server.listen", "not a host:port address: %v", err)
+	}
+	if s.MaxBodyBytes < 1024 {
+		ps.add("server.max_body_bytes", "must be at least 1024, got %d", s.MaxBodyBytes)
+	}
+	if s.ShutdownTimeout < 0 {
+		ps.add("server.shutdown_timeout", "must not be negative")
+	}
+	switch s.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		ps.add("server.log_level", "must be debug, info, warn or error, got %q", s.LogLevel)
+	}
+}
+
+// IsLoopback reports whether a listen address only accepts local connections.
+func IsLoopback(listen string) bool {
+	host, _, err := net.SplitHostPort(listen)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

@@ -1,0 +1,112 @@
+package config
+
+import "time"
+
+// Trainer configures datasets, training jobs and their backends.
+type Trainer struct {
+	// Enabled runs the trigger loop and an in-process worker. Default false.
+	Enabled bool `yaml:"enabled"`
+	// Backend is "exec" or "openai". Default "exec".
+	Backend string `yaml:"backend"`
+	// Exec runs a local command per job.
+	Exec ExecBackend `yaml:"exec"`
+	// OpenAI uses the OpenAI fine-tuning API.
+	OpenAI OpenAIBackend `yaml:"openai"`
+	// WorkDir holds datasets, checkpoints and artifacts. Default "./data/trainer".
+	WorkDir string `yaml:"work_dir"`
+	// MinNewExamples since the last dataset that triggers a job. Default 500.
+	MinNewExamples int `yaml:"min_new_examples"`
+	// Cooldown between automatic jobs on one route. Default 6h.
+	Cooldown time.Duration `yaml:"cooldown"`
+	// LeaseTTL of a worker's job lease; heartbeats renew it. Default 30s.
+	LeaseTTL time.Duration `yaml:"lease_ttl"`
+	// Serving says where a finished adapter is served: a provider name whose
+	// models become candidates.
+	ServingProvider string `yaml:"serving_provider"`
+}
+
+// ExecBackend runs a command template. Placeholders: {dataset}, {validation},
+// {output_dir}, {resume_from}, {base_model}, {job_id}.
+type ExecBackend struct {
+	Command   []string          `yaml:"command"`
+	BaseModel string            `yaml:"base_model"`
+	Env       map[string]string `yaml:"env"`
+}
+
+// OpenAIBackend uses the fine-tuning API of a provider.
+type OpenAIBackend struct {
+	// Provider names an entry of providers (its base URL and key are used).
+	Provider  string `yaml:"provider"`
+	BaseModel string `yaml:"base_model"`
+	// PollInterval of job status. Default 30s.
+	PollInterval time.Duration `yaml:"poll_interval"`
+}
+
+func (t *Trainer) setDefaults() {
+	if t.Backend == "" {
+		t.Backend = "exec"
+	}
+	if t.WorkDir == "" {
+		t.WorkDir = "./data/trainer"
+	}
+	if t.MinNewExamples == 0 {
+		t.MinNewExamples = 500
+	}
+	setDur(&t.Cooldown, 6*time.Hour)
+	setDur(&t.LeaseTTL, 30*time.Second)
+	setDur(&t.OpenAI.PollInterval, 30*time.Second)
+}
+
+func (t *Trainer) validate(ps *problems, c *Config) {
+	if t.Backend != "exec" && t.Backend != "openai" {
+		ps.add("trainer.backend", "must be exec or openai, got %q", t.Backend)
+	}
+	if !t.Enabled {
+		return
+	}
+	if t.Backend == "exec" && len(t.Exec.Command) == 0 {
+		ps.add("trainer.exec.command", "is required for the exec backend")
+	}
+	if t.Backend == "openai" {
+		if _, ok := c.Providers[t.OpenAI.Provider]; !ok {
+			ps.add("trainer.openai.provider", "unknown provider %q", t.OpenAI.Provider)
+		}
+	}
+	if t.ServingProvider != "" {
+		if _, ok := c.Providers[t.ServingProvider]; !ok {
+			ps.add("trainer.serving_provider", "unknown provider %q", t.ServingProvider)
+		}
+	}
+}
+
+// Learned configures per-request learned routing (ONNX Runtime).
+type Learned struct {
+	// ONNXRuntimePath is the path of libonnxruntime.so. Default
+	// "./third_party/onnxruntime/libonnxruntime.so" (see make onnxruntime).
+	ONNXRuntimePath string `yaml:"onnxruntime_path"`
+	// Models maps route name to a router model file (.onnx) and its threshold.
+	Models map[string]LearnedModel `yaml:"models"`
+}
+
+// LearnedModel is one route's router model.
+type LearnedModel struct {
+	Path      string  `yaml:"path"`
+	Threshold float64 `yaml:"threshold"`
+	Candidate string  `yaml:"candidate"`
+}
+
+func (l *Learned) setDefaults() {
+	if l.ONNXRuntimePath == "" {
+		l.ONNXRuntimePath = "./third_party/onnxruntime/libonnxruntime.so"
+	}
+}
+
+func (l *Learned) validate(ps *problems, c *Config) {
+	for i, r := range c.Routes {
+		if r.Policy == "learned" {
+			if _, ok := l.Models[r.Name]; !ok {
+				ps.add("learned_routing.models", "route %q (routes[%d]) uses policy learned but has no model", r.Name, i)
+			}
+		}
+	}
+}
