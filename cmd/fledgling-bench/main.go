@@ -1,0 +1,57 @@
+// Command fledgling-bench runs Fledgling's benchmarks and prints each figure
+// side by side with its baseline measured in the same run (`make bench`).
+// Each section lives in its own file and registers itself; run a subset with
+// `go run ./cmd/fledgling-bench -only gateway,capture`.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"time"
+)
+
+// section is one benchmark group, e.g. "gateway" or "capture".
+type section struct {
+	order int
+	run   func(ctx context.Context, quick bool) error
+}
+
+var sections = map[string]section{}
+
+// register adds a section; order sorts the output.
+func register(name string, order int, run func(ctx context.Context, quick bool) error) {
+	sections[name] = section{order: order, run: run}
+}
+
+func main() {
+	only := flag.String("only", "", "comma-separated sections to run (default all)")
+	quick := flag.Bool("quick", false, "shorter runs (smoke test of the harness)")
+	flag.Parse()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	names := make([]string, 0, len(sections))
+	for n := range sections {
+		if *only == "" || strings.Contains(","+*only+",", ","+n+",") {
+			names = append(names, n)
+		}
+	}
+	sort.Slice(names, func(i, j int) bool { return sections[names[i]].order < sections[names[j]].order })
+	failed := false
+	for _, n := range names {
+		fmt.Printf("\n=== %s\n", n)
+		start := time.Now()
+		if err := sections[n].run(ctx, *quick); err != nil {
+			fmt.Printf("section %s failed: %v\n", n, err)
+			failed = true
+		}
+		fmt.Printf("(%s took %s)\n", n, time.Since(start).Round(time.Millisecond))
+	}
+	if failed {
+		os.Exit(1)
+	}
+}
