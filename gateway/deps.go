@@ -41,3 +41,11 @@ type Tee interface {
 type Pricer interface {
 	Cost(model string, u openai.Usage) (micros int64, priced bool)
 }
+
+// Redactor returns a copy of a record with secrets and configured patterns
+// removed from its content. The redacted copy goes to Telemetry and Recorder;
+// the Tee gets the original, because a shadow replay must send the candidate
+// exactly what the primary saw (the shadow redacts what it stores).
+type Redactor interface {
+	Redact(rec *capture.Record) *capture.Record
+}
