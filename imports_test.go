@@ -10,9 +10,10 @@ const module = "github.com/fledgling-ai/fledgling"
 
 // rules: a package (prefix) may not import the listed packages (prefixes).
 // They make the data flow of DEVELOPERS.md hold in the code:
-//   sync:  gateway → router (pure) → provider → gateway
-//   async: capture → shadow → promotion → router
-//   async: capture → trainer → candidate → shadow (the trainer never routes)
+//
+//	sync:  gateway → router (pure) → provider → gateway
+//	async: capture → shadow → promotion → router
+//	async: capture → trainer → candidate → shadow (the trainer never routes)
 var rules = []struct {
 	pkg       string
 	forbidden []string

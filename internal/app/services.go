@@ -43,8 +43,8 @@ type services struct {
 }
 
 func (s *services) onClose(f func(ctx context.Context) error) { s.closers = append(s.closers, f) }
-func (s *services) onReload(f func(*config.Config) error)   { s.reloaders = append(s.reloaders, f) }
-func (s *services) background(f func(ctx context.Context))   { s.loops = append(s.loops, f) }
+func (s *services) onReload(f func(*config.Config) error)     { s.reloaders = append(s.reloaders, f) }
+func (s *services) background(f func(ctx context.Context))    { s.loops = append(s.loops, f) }
 
 // close runs closers in reverse order and returns the first error.
 func (s *services) close(ctx context.Context) error {

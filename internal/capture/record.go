@@ -26,28 +26,28 @@ const (
 // a secret: the virtual key is referred to by name, and the request body has
 // been redacted before it is set here.
 type Record struct {
-	ID       string    `json:"id"` // the x-request-id returned to the client
-	TraceID  string    `json:"trace_id,omitempty"`
-	SpanID   string    `json:"span_id,omitempty"`
-	Time     time.Time `json:"time"` // request received
-	Kind     Kind      `json:"kind"`
-	Route    string    `json:"route,omitempty"`
-	KeyID    string    `json:"key_id,omitempty"` // virtual key name
-	Stream   bool      `json:"stream"`
-	TaskKey  string    `json:"task_key,omitempty"`
-	User     string    `json:"user,omitempty"`
-	Session  string    `json:"session,omitempty"`
-	Tags     []string  `json:"tags,omitempty"`
+	ID       string            `json:"id"` // the x-request-id returned to the client
+	TraceID  string            `json:"trace_id,omitempty"`
+	SpanID   string            `json:"span_id,omitempty"`
+	Time     time.Time         `json:"time"` // request received
+	Kind     Kind              `json:"kind"`
+	Route    string            `json:"route,omitempty"`
+	KeyID    string            `json:"key_id,omitempty"` // virtual key name
+	Stream   bool              `json:"stream"`
+	TaskKey  string            `json:"task_key,omitempty"`
+	User     string            `json:"user,omitempty"`
+	Session  string            `json:"session,omitempty"`
+	Tags     []string          `json:"tags,omitempty"`
 	Metadata map[string]string `json:"metadata,omitempty"`
 
-	RequestedModel string `json:"requested_model"`          // what the client sent
-	PrimaryModel   string `json:"primary_model,omitempty"`   // the route's reference model
-	TargetModel    string `json:"target_model,omitempty"`    // first target the router chose
-	AnsweringModel string `json:"answering_model,omitempty"` // public name of the model that answered
-	UpstreamModel  string `json:"upstream_model,omitempty"`  // model field the upstream returned
-	Provider       string `json:"provider,omitempty"`
-	Stage          string `json:"stage,omitempty"` // promotion stage of the route when served
-	ServedByCandidate bool `json:"served_by_candidate,omitempty"`
+	RequestedModel    string `json:"requested_model"`           // what the client sent
+	PrimaryModel      string `json:"primary_model,omitempty"`   // the route's reference model
+	TargetModel       string `json:"target_model,omitempty"`    // first target the router chose
+	AnsweringModel    string `json:"answering_model,omitempty"` // public name of the model that answered
+	UpstreamModel     string `json:"upstream_model,omitempty"`  // model field the upstream returned
+	Provider          string `json:"provider,omitempty"`
+	Stage             string `json:"stage,omitempty"` // promotion stage of the route when served
+	ServedByCandidate bool   `json:"served_by_candidate,omitempty"`
 
 	Request  json.RawMessage `json:"request,omitempty"` // redacted request body
 	Response openai.Message  `json:"response"`          // reassembled answer
@@ -86,4 +86,6 @@ type Attempt struct {
 }
 
 // OK reports whether the call succeeded from the client's point of view.
-func (r *Record) OK() bool { return r.Status >= 200 && r.Status < 300 && r.ErrorClass == "" && !r.Truncated }
+func (r *Record) OK() bool {
+	return r.Status >= 200 && r.Status < 300 && r.ErrorClass == "" && !r.Truncated
+}
