@@ -23,6 +23,34 @@ type Trainer struct {
 	// Serving says where a finished adapter is served: a provider name whose
 	// models become candidates.
 	ServingProvider string `yaml:"serving_provider"`
+	// Dataset chooses and splits the examples of each dataset version.
+	Dataset TrainerDataset `yaml:"dataset"`
+	// Stream is the Redis stream jobs are dispatched on when redis.addr is
+	// set (prefixed by redis.prefix). Default "trainer:jobs".
+	Stream string `yaml:"stream"`
+	// Routes limits automatic triggers to these routes. Default: every route.
+	Routes []string `yaml:"routes"`
+	// TriggerInterval is how often the trigger loop looks at each route. Default 1m.
+	TriggerInterval time.Duration `yaml:"trigger_interval"`
+}
+
+// TrainerDataset selects, de-duplicates and splits captured calls.
+type TrainerDataset struct {
+	// Require keeps only answers passing these local checks: "json_valid"
+	// (the answer content parses as JSON), "tool_calls" (the answer calls a
+	// tool), "tool_args_json" (every tool call's arguments parse). Default none.
+	Require []string `yaml:"require"`
+	// IncludeCandidate keeps answers served by a candidate model. Default false.
+	IncludeCandidate bool `yaml:"include_candidate"`
+	// NearDedup drops near-duplicates (same normalised text). Default true.
+	NearDedup *bool `yaml:"near_dedup"`
+	// ValidationFraction and TestFraction of each task key. Defaults 0.1 and 0.1.
+	ValidationFraction float64 `yaml:"validation_fraction"`
+	TestFraction       float64 `yaml:"test_fraction"`
+	// Seed makes the split reproducible. Default 1.
+	Seed int64 `yaml:"seed"`
+	// Window is how far back a dataset reads captures. Default 0: everything retained.
+	Window time.Duration `yaml:"window"`
 }
 
 // ExecBackend runs a command template. Placeholders: {dataset}, {validation},
@@ -55,11 +83,41 @@ func (t *Trainer) setDefaults() {
 	setDur(&t.Cooldown, 6*time.Hour)
 	setDur(&t.LeaseTTL, 30*time.Second)
 	setDur(&t.OpenAI.PollInterval, 30*time.Second)
+	setDur(&t.TriggerInterval, time.Minute)
+	if t.Stream == "" {
+		t.Stream = "trainer:jobs"
+	}
+	d := &t.Dataset
+	if d.NearDedup == nil {
+		v := true
+		d.NearDedup = &v
+	}
+	if d.ValidationFraction == 0 {
+		d.ValidationFraction = 0.1
+	}
+	if d.TestFraction == 0 {
+		d.TestFraction = 0.1
+	}
+	if d.Seed == 0 {
+		d.Seed = 1
+	}
 }
 
 func (t *Trainer) validate(ps *problems, c *Config) {
 	if t.Backend != "exec" && t.Backend != "openai" {
 		ps.add("trainer.backend", "must be exec or openai, got %q", t.Backend)
+	}
+	d := t.Dataset
+	if d.ValidationFraction < 0 || d.TestFraction < 0 || d.ValidationFraction+d.TestFraction >= 1 {
+		ps.add("trainer.dataset", "validation_fraction and test_fraction must be >= 0 and sum to less than 1")
+	}
+	for i, r := range d.Require {
+		if r != "json_valid" && r != "tool_calls" && r != "tool_args_json" {
+			ps.add("trainer.dataset.require", "entry %d: unknown check %q (json_valid, tool_calls, tool_args_json)", i, r)
+		}
+	}
+	if t.LeaseTTL < time.Second {
+		ps.add("trainer.lease_ttl", "must be at least 1s")
 	}
 	if !t.Enabled {
 		return
