@@ -1,0 +1,128 @@
+package features
+
+import (
+	"math"
+	"unsafe"
+
+	"github.com/tidwall/gjson"
+)
+
+// ExtractInto fills dst (len ≥ Dim; only dst[:Dim] is written) with the
+// features of body. It allocates only when gjson must unescape a string.
+func ExtractInto(dst []float32, body []byte, taskKey string) {
+	v := dst[:Dim]
+	clear(v)
+	if len(body) == 0 {
+		return
+	}
+	// The body is not modified while we read it, so a zero-copy view is safe.
+	root := gjson.Parse(unsafe.String(unsafe.SliceData(body), len(body)))
+	e := extractor{v: v, task: fnvOffset}
+	e.messages(root.Get("messages"))
+	e.tools(root.Get("tools"), root.Get("functions"))
+	e.format(root.Get("response_format"))
+	if root.Get("tool_choice").Exists() {
+		v[DenseOff+DenseHasToolChoice] = 1
+	}
+	if taskKey != "" {
+		e.task = fnvString(fnvOffset, taskKey)
+	}
+	v[TaskOff+int(fmix(e.task^seedTask)%TaskBuckets)] = 1
+	v[DenseOff+DenseBodyLen] = logScale(len(body), 12)
+	normalize(v[UserOff : UserOff+TextBuckets])
+	normalize(v[SystemOff : SystemOff+TextBuckets])
+	normalize(v[ToolOff : ToolOff+ToolBuckets])
+}
+
+// extractor carries the per-request state of one ExtractInto call.
+type extractor struct {
+	v    []float32
+	task uint32 // running hash of the derived task key
+}
+
+func (e *extractor) messages(msgs gjson.Result) {
+	var n, assistant, tool, sysLen int
+	var lastUser gjson.Result
+	msgs.ForEach(func(_, m gjson.Result) bool {
+		n++
+		switch m.Get("role").Str {
+		case "user":
+			lastUser = m.Get("content")
+		case "system", "developer":
+			c := m.Get("content")
+			sysLen += contentText(c, func(s string) { hashText(e.v[SystemOff:SystemOff+TextBuckets], s, seedSystem) })
+			e.task = fnvString(e.task, c.Raw)
+		case "assistant":
+			assistant++
+		case "tool", "function":
+			tool++
+		}
+		return true
+	})
+	userLen := contentText(lastUser, func(s string) { hashText(e.v[UserOff:UserOff+TextBuckets], s, seedUser) })
+	d := e.v[DenseOff:]
+	d[DenseMessages] = logScale(n, 4)
+	d[DenseUserLen] = logScale(userLen, 10)
+	d[DenseSystemLen] = logScale(sysLen, 10)
+	d[DenseAssistantTurns] = logScale(assistant, 3)
+	d[DenseToolTurns] = logScale(tool, 3)
+}
+
+// contentText calls f with each text of a message content (a string or an
+// array of parts) and returns the total text length.
+func contentText(c gjson.Result, f func(string)) int {
+	if c.Type == gjson.String {
+		f(c.Str)
+		return len(c.Str)
+	}
+	total := 0
+	if c.IsArray() {
+		c.ForEach(func(_, part gjson.Result) bool {
+			if t := part.Get("text"); t.Type == gjson.String {
+				f(t.Str)
+				total += len(t.Str)
+			}
+			return true
+		})
+	}
+	return total
+}
+
+func (e *extractor) tools(tools, functions gjson.Result) {
+	count := 0
+	add := func(name string) {
+		count++
+		h := fmix(fnvString(fnvOffset, name) ^ seedTool)
+		e.v[ToolOff+int(h%ToolBuckets)] += sign(h)
+		e.task = fnvString(e.task, name)
+	}
+	tools.ForEach(func(_, t gjson.Result) bool { add(t.Get("function.name").Str); return true })
+	functions.ForEach(func(_, f gjson.Result) bool { add(f.Get("name").Str); return true })
+	d := e.v[DenseOff:]
+	d[DenseTools] = logScale(count, 3)
+	if count > 0 {
+		d[DenseHasTools] = 1
+	}
+}
+
+func (e *extractor) format(rf gjson.Result) {
+	if !rf.Exists() {
+		return
+	}
+	d := e.v[DenseOff:]
+	d[DenseHasFormat] = 1
+	typ := rf.Get("type").Str
+	switch typ {
+	case "text":
+		d[DenseFormatText] = 1
+	case "json_object":
+		d[DenseFormatJSON] = 1
+	case "json_schema":
+		d[DenseFormatSchema] = 1
+	}
+	e.task = fnvString(e.task, typ)
+	e.task = fnvString(e.task, rf.Get("json_schema.schema").Raw)
+}
+
+// logScale is log1p(n)/div, a length squashed into roughly [0, 1].
+func logScale(n int, div float64) float32 { return float32(math.Log1p(float64(n)) / div) }

@@ -1,0 +1,121 @@
+package features
+
+import (
+	"math"
+	"strings"
+	"testing"
+)
+
+const reqA = `{"model":"m","messages":[{"role":"system","content":"You are a helpful assistant."},{"role":"user","content":"Calculate the factorial of 5 using math functions."}],"tools":[{"type":"function","function":{"name":"math_factorial","parameters":{}}}]}`
+
+func norm(v []float32) float64 {
+	var s float64
+	for _, x := range v {
+		s += float64(x) * float64(x)
+	}
+	return math.Sqrt(s)
+}
+
+func TestLayout(t *testing.T) {
+	if Dim != 2192 {
+		t.Fatalf("Dim = %d, the documented layout says 2192", Dim)
+	}
+	v := Extract([]byte(reqA), "")
+	for _, b := range []struct {
+		name     string
+		off, len int
+	}{{"user", UserOff, TextBuckets}, {"system", SystemOff, TextBuckets}, {"tools", ToolOff, ToolBuckets}} {
+		if n := norm(v[b.off : b.off+b.len]); math.Abs(n-1) > 1e-5 {
+			t.Errorf("%s block norm = %v, want 1", b.name, n)
+		}
+	}
+	ones := 0
+	for _, x := range v[TaskOff : TaskOff+TaskBuckets] {
+		if x == 1 {
+			ones++
+		}
+	}
+	if ones != 1 {
+		t.Errorf("task block has %d ones, want one-hot", ones)
+	}
+	d := v[DenseOff:]
+	if d[DenseHasTools] != 1 || d[DenseHasFormat] != 0 || d[DenseMessages] <= 0 || d[DenseUserLen] <= 0 {
+		t.Errorf("dense block wrong: %v", d)
+	}
+}
+
+func TestDeterministicAndSensitive(t *testing.T) {
+	a := Extract([]byte(reqA), "")
+	b := Extract([]byte(reqA), "")
+	for i := range a {
+		if a[i] != b[i] {
+			t.Fatalf("feature %d differs between two runs", i)
+		}
+	}
+	other := strings.Replace(reqA, "factorial of 5", "weather in Paris tomorrow", 1)
+	c := Extract([]byte(other), "")
+	var dot float64
+	for i := UserOff; i < UserOff+TextBuckets; i++ {
+		dot += float64(a[i]) * float64(c[i])
+	}
+	if dot > 0.9 || dot < 0.1 {
+		t.Errorf("cosine of user blocks of related texts = %v, want in (0.1, 0.9)", dot)
+	}
+	for i := SystemOff; i < DenseOff; i++ {
+		if a[i] != c[i] {
+			t.Fatalf("feature %d (outside user block) changed with the user turn", i)
+		}
+	}
+}
+
+func TestTaskKeyOverrideAndFormat(t *testing.T) {
+	body := `{"messages":[{"role":"user","content":[{"type":"text","text":"Hi THERE"}]}],"response_format":{"type":"json_schema","json_schema":{"schema":{"type":"object"}}}}`
+	v := Extract([]byte(body), "")
+	w := Extract([]byte(body), "support-ticket")
+	same := true
+	for i := TaskOff; i < TaskOff+TaskBuckets; i++ {
+		same = same && v[i] == w[i]
+	}
+	if same {
+		t.Error("task key header did not change the task block")
+	}
+	if v[DenseOff+DenseFormatSchema] != 1 || v[DenseOff+DenseHasFormat] != 1 {
+		t.Error("json_schema response format not flagged")
+	}
+	lower := Extract([]byte(strings.Replace(body, "Hi THERE", "hi there", 1)), "")
+	for i := UserOff; i < UserOff+TextBuckets; i++ {
+		if lower[i] != v[i] {
+			t.Fatal("text hashing is not case-insensitive")
+		}
+	}
+	if n := norm(v[UserOff : UserOff+TextBuckets]); math.Abs(n-1) > 1e-5 {
+		t.Errorf("array content not hashed: norm %v", n)
+	}
+}
+
+func TestBadInputNeverPanics(t *testing.T) {
+	for _, b := range []string{"", "{", "null", `{"messages":5}`, `{"messages":[{"role":"user","content":{"x":1}}]}`, `[1,2]`} {
+		v := Extract([]byte(b), "")
+		if len(v) != Dim {
+			t.Fatalf("len %d", len(v))
+		}
+	}
+}
+
+func TestLongTextIsBounded(t *testing.T) {
+	long := `{"messages":[{"role":"user","content":"` + strings.Repeat("word ", 100000) + `"}]}`
+	v := Extract([]byte(long), "")
+	if n := norm(v[UserOff : UserOff+TextBuckets]); math.Abs(n-1) > 1e-5 {
+		t.Fatalf("norm %v", n)
+	}
+}
+
+func BenchmarkExtract(b *testing.B) {
+	req := []byte(reqA)
+	dst := make([]float32, Dim)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(req)))
+	for b.Loop() {
+		ExtractInto(dst, req, "")
+	}
+}
