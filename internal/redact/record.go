@@ -1,0 +1,121 @@
+package redact
+
+import (
+	"bytes"
+	"encoding/json"
+	"maps"
+	"slices"
+
+	"github.com/fledgling-ai/fledgling/internal/capture"
+)
+
+// Redact returns a copy of rec with secrets and patterns removed from every
+// content-bearing field: the request body's string values, the response
+// text, refusal and tool-call arguments, the error message, user, session,
+// tags and metadata. rec itself is not modified.
+func (r *Redactor) Redact(rec *capture.Record) *capture.Record {
+	if rec == nil {
+		return nil
+	}
+	out := *rec
+	out.Tags = slices.Clone(rec.Tags)
+	out.Metadata = maps.Clone(rec.Metadata)
+	out.Attempts = slices.Clone(rec.Attempts)
+	out.Response.ToolCalls = slices.Clone(rec.Response.ToolCalls)
+	if !r.active() {
+		return &out
+	}
+	out.Request = r.JSON(rec.Request)
+	out.Response.Content = r.String(rec.Response.Content)
+	out.Response.Refusal = r.String(rec.Response.Refusal)
+	for i := range out.Response.ToolCalls {
+		out.Response.ToolCalls[i].Arguments = r.String(out.Response.ToolCalls[i].Arguments)
+	}
+	out.ErrorMessage = r.String(rec.ErrorMessage)
+	out.User = r.String(rec.User)
+	out.Session = r.String(rec.Session)
+	for i, t := range out.Tags {
+		out.Tags[i] = r.String(t)
+	}
+	for k, v := range out.Metadata {
+		out.Metadata[k] = r.String(v)
+	}
+	return &out
+}
+
+// JSON redacts the string values of a JSON document, keeping its key order
+// and formatting and leaving object keys alone. The result is valid JSON
+// whenever the input was. Invalid JSON is redacted as plain bytes.
+func (r *Redactor) JSON(doc []byte) []byte {
+	if len(doc) == 0 || !r.matchesAny(doc) {
+		return doc
+	}
+	if !json.Valid(doc) {
+		return r.Bytes(doc)
+	}
+	var out bytes.Buffer
+	out.Grow(len(doc))
+	i := 0
+	for i < len(doc) {
+		if doc[i] != '"' {
+			out.WriteByte(doc[i])
+			i++
+			continue
+		}
+		end := stringEnd(doc, i)
+		lit := doc[i:end]
+		if isKey(doc, end) {
+			out.Write(lit)
+		} else {
+			out.Write(r.literal(lit))
+		}
+		i = end
+	}
+	return out.Bytes()
+}
+
+// literal redacts one JSON string literal (quotes included).
+func (r *Redactor) literal(lit []byte) []byte {
+	var s string
+	if err := json.Unmarshal(lit, &s); err != nil {
+		return lit
+	}
+	red := r.String(s)
+	if red == s {
+		return lit
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(red)
+	return bytes.TrimRight(buf.Bytes(), "\n")
+}
+
+// stringEnd returns the index just past the closing quote of the string
+// literal starting at doc[start].
+func stringEnd(doc []byte, start int) int {
+	for i := start + 1; i < len(doc); i++ {
+		switch doc[i] {
+		case '\\':
+			i++
+		case '"':
+			return i + 1
+		}
+	}
+	return len(doc)
+}
+
+// isKey reports whether the literal ending at end is an object key.
+func isKey(doc []byte, end int) bool {
+	for j := end; j < len(doc); j++ {
+		switch doc[j] {
+		case ' ', '\t', '\n', '\r':
+			continue
+		case ':':
+			return true
+		default:
+			return false
+		}
+	}
+	return false
+}

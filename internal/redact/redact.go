@@ -1,0 +1,143 @@
+// Package redact removes secrets and configured personal data from captured
+// calls before they are stored or exported. It exists so that every sink
+// (traces, the capture store, datasets built from it) sees one redacted copy
+// of a call, and so that provider keys and virtual keys can never leak
+// through content an upstream or a client echoed back.
+package redact
+
+import (
+	"bytes"
+	"regexp"
+	"sort"
+	"sync"
+
+	"github.com/fledgling-ai/fledgling/internal/config"
+)
+
+// builtins are the named patterns operators may switch on.
+var builtins = map[string]string{
+	"email": `[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}`,
+	"card":  `\b(?:\d[ \-]?){12,18}\d\b`,
+	"phone": `\+?\d{1,3}[ .\-]?\(?\d{2,4}\)?[ .\-]?\d{3,4}[ .\-]?\d{3,4}\b`,
+	"ipv4":  `\b(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)\b`,
+}
+
+// secretMask replaces a registered secret wherever it appears.
+const secretMask = "[SECRET]"
+
+// minSecretLen keeps short strings (which would match ordinary text) out of
+// the secret list.
+const minSecretLen = 8
+
+// Redactor applies patterns and scrubs registered secrets. It is safe for
+// concurrent use; AddSecret may be called at any time (e.g. on key reload).
+type Redactor struct {
+	patterns    []*regexp.Regexp
+	replacement []byte
+
+	mu      sync.RWMutex
+	secrets [][]byte // longest first, so a key containing another is masked whole
+}
+
+// New compiles the configured builtins and patterns. The config has been
+// validated, so a pattern that does not compile is skipped rather than fatal.
+func New(cfg config.Redaction) *Redactor {
+	r := &Redactor{replacement: []byte(cfg.Replacement)}
+	if len(r.replacement) == 0 {
+		r.replacement = []byte("[REDACTED]")
+	}
+	for _, name := range cfg.Builtins {
+		if p, ok := builtins[name]; ok {
+			r.patterns = append(r.patterns, regexp.MustCompile(p))
+		}
+	}
+	for _, p := range cfg.Patterns {
+		if re, err := regexp.Compile(p); err == nil {
+			r.patterns = append(r.patterns, re)
+		}
+	}
+	return r
+}
+
+// AddSecret registers a value (provider key, virtual key) that must never
+// appear in anything redacted. Empty and very short values are ignored.
+func (r *Redactor) AddSecret(s string) {
+	if len(s) < minSecretLen {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, have := range r.secrets {
+		if string(have) == s {
+			return
+		}
+	}
+	r.secrets = append(r.secrets, []byte(s))
+	sort.Slice(r.secrets, func(i, j int) bool { return len(r.secrets[i]) > len(r.secrets[j]) })
+}
+
+// Bytes returns b with secrets and patterns replaced. It returns b itself
+// when nothing matched, so callers must not modify the result in place.
+func (r *Redactor) Bytes(b []byte) []byte {
+	b = r.scrubSecrets(b)
+	for _, re := range r.patterns {
+		if re.Match(b) {
+			b = re.ReplaceAll(b, r.replacement)
+		}
+	}
+	return b
+}
+
+// String is Bytes for strings.
+func (r *Redactor) String(s string) string {
+	if s == "" {
+		return s
+	}
+	out := r.Bytes([]byte(s))
+	return string(out)
+}
+
+// Secrets reports whether b contains a registered secret (for tests and
+// defensive checks at sinks).
+func (r *Redactor) Secrets(b []byte) bool {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	for _, s := range r.secrets {
+		if bytes.Contains(b, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *Redactor) scrubSecrets(b []byte) []byte {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	for _, s := range r.secrets {
+		if bytes.Contains(b, s) {
+			b = bytes.ReplaceAll(b, s, []byte(secretMask))
+		}
+	}
+	return b
+}
+
+// active reports whether there is anything to do at all.
+func (r *Redactor) active() bool {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return len(r.patterns) > 0 || len(r.secrets) > 0
+}
+
+// matchesAny reports whether raw bytes contain a secret or a pattern match;
+// when they do not, the JSON walk is skipped entirely.
+func (r *Redactor) matchesAny(b []byte) bool {
+	if r.Secrets(b) {
+		return true
+	}
+	for _, re := range r.patterns {
+		if re.Match(b) {
+			return true
+		}
+	}
+	return false
+}

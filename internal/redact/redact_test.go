@@ -1,0 +1,67 @@
+package redact
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/fledgling-ai/fledgling/internal/capture"
+	"github.com/fledgling-ai/fledgling/internal/config"
+	"github.com/fledgling-ai/fledgling/internal/openai"
+)
+
+func TestRedactAppliesPatternsAndSecretsToEveryContentField(t *testing.T) {
+	r := New(config.Redaction{Builtins: []string{"email", "card", "ipv4"}, Patterns: []string{`ACME-\d+`}})
+	r.AddSecret("sk-provider-0123456789abcdef")
+	r.AddSecret("fk-virtual-key-42")
+	r.AddSecret("short") // ignored: too short to be a key
+	in := &capture.Record{
+		ID:           "req-1",
+		Request:      json.RawMessage(`{"model":"gpt-4o-mini","messages":[{"role":"user","content":"mail bob@example.com, card 4111 1111 1111 1111, host 10.1.2.3, ticket ACME-77, key sk-provider-0123456789abcdef \"quoted\""}],"metadata":{"note":"fk-virtual-key-42"}}`),
+		Response:     openai.Message{Content: "reply to bob@example.com", ToolCalls: []openai.ToolCall{{Name: "f", Arguments: `{"to":"alice@example.org"}`}}},
+		ErrorMessage: "Incorrect API key provided: sk-provider-0123456789abcdef",
+		Metadata:     map[string]string{"owner": "carol@example.net"},
+		Tags:         []string{"short"},
+	}
+	out := r.Redact(in)
+	if !json.Valid(out.Request) {
+		t.Fatalf("redacted request is not valid JSON: %s", out.Request)
+	}
+	all, _ := json.Marshal(out)
+	for _, leak := range []string{"bob@example.com", "4111 1111", "10.1.2.3", "ACME-77", "sk-provider", "fk-virtual", "alice@example.org", "carol@example.net"} {
+		if strings.Contains(string(all), leak) {
+			t.Errorf("%q survived redaction: %s", leak, all)
+		}
+	}
+	if !strings.Contains(string(out.Request), `"model":"gpt-4o-mini"`) || !strings.Contains(string(out.Request), `\"quoted\"`) {
+		t.Errorf("structure or unrelated content changed: %s", out.Request)
+	}
+	if !strings.Contains(string(in.Request), "bob@example.com") || in.Response.ToolCalls[0].Arguments != `{"to":"alice@example.org"}` {
+		t.Error("Redact modified its input")
+	}
+	if out.Tags[0] != "short" {
+		t.Errorf("short strings are not secrets: %v", out.Tags)
+	}
+}
+
+func TestRedactWithoutPatternsReturnsEqualCopy(t *testing.T) {
+	r := New(config.Redaction{})
+	in := &capture.Record{ID: "x", Request: json.RawMessage(`{"a":"b@c.de"}`), Tags: []string{"t"}}
+	out := r.Redact(in)
+	if out == in || string(out.Request) != string(in.Request) {
+		t.Fatalf("want an unchanged copy, got %+v", out)
+	}
+	out.Tags[0] = "changed"
+	if in.Tags[0] != "t" {
+		t.Error("copy shares its tags slice with the input")
+	}
+}
+
+func TestJSONKeepsKeysAndValidity(t *testing.T) {
+	r := New(config.Redaction{Patterns: []string{`secret`}})
+	got := string(r.JSON([]byte(`{"secret": "a secret\\n", "list":["secret", 1, true, null]}`)))
+	want := `{"secret": "a [REDACTED]\\n", "list":["[REDACTED]", 1, true, null]}`
+	if got != want {
+		t.Fatalf("got  %s\nwant %s", got, want)
+	}
+}
