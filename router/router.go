@@ -43,7 +43,8 @@ type Shadow struct {
 	Reverse bool
 }
 
-// Decision is the router's answer for one request.
+// Decision is the router's answer for one request. Its slices are shared
+// with the compiled Table: read them, never write into them (append copies).
 type Decision struct {
 	Route      string   // "" when no route matched (direct model entry)
 	Primary    string   // the route's reference model
