@@ -1,0 +1,142 @@
+package capture
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/fledgling-ai/fledgling/internal/store"
+)
+
+// ErrNotFound is returned by Get for an unknown record id.
+var ErrNotFound = errors.New("capture not found")
+
+// rowsPerStatement caps one multi-row INSERT (SQLite allows 32766 parameters).
+const rowsPerStatement = 256
+
+// Store reads and writes the captures table. Writes go through a Writer;
+// other components (trainer, shadow, CLI, admin API) read with Query and Get.
+type Store struct {
+	db *store.DB
+}
+
+// Open migrates the capture schema and returns the store.
+func Open(ctx context.Context, db *store.DB) (*Store, error) {
+	if err := db.Migrate(ctx, Component, migrations); err != nil {
+		return nil, fmt.Errorf("capture store: %w", err)
+	}
+	return &Store{db: db}, nil
+}
+
+// DB is the underlying database.
+func (s *Store) DB() *store.DB { return s.db }
+
+// insert writes recs in one transaction, skipping ids already stored, and
+// runs the hooks on the newly inserted records inside that transaction.
+func (s *Store) insert(ctx context.Context, recs []*Record, hooks []BatchHook) (int, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("begin capture batch: %w", err)
+	}
+	defer tx.Rollback()
+	inserted := make(map[string]bool, len(recs))
+	for start := 0; start < len(recs); start += rowsPerStatement {
+		end := min(start+rowsPerStatement, len(recs))
+		if err := insertRows(ctx, tx, recs[start:end], inserted); err != nil {
+			return 0, err
+		}
+	}
+	fresh := recs
+	if len(inserted) < len(recs) {
+		fresh = make([]*Record, 0, len(inserted))
+		for _, r := range recs {
+			if inserted[r.ID] {
+				fresh = append(fresh, r)
+				delete(inserted, r.ID) // a duplicate id within one batch counts once
+			}
+		}
+	}
+	if err := runHooks(ctx, tx, s.db.Dialect, hooks, fresh); err != nil {
+		return 0, err
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("commit capture batch: %w", err)
+	}
+	return len(fresh), nil
+}
+
+func runHooks(ctx context.Context, tx *sql.Tx, d store.Dialect, hooks []BatchHook, recs []*Record) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	for _, h := range hooks {
+		if err := h.OnBatch(ctx, tx, d, recs); err != nil {
+			return fmt.Errorf("capture batch hook %T: %w", h, err)
+		}
+	}
+	return nil
+}
+
+// insertRows runs one multi-row INSERT … ON CONFLICT DO NOTHING RETURNING id
+// and marks the ids that were actually inserted.
+func insertRows(ctx context.Context, tx *sql.Tx, recs []*Record, inserted map[string]bool) error {
+	var q strings.Builder
+	q.Grow(64 + len(recs)*60)
+	q.WriteString("INSERT INTO captures (" + insertColumns + ") VALUES ")
+	args := make([]any, 0, len(recs)*nInsertColumns)
+	for i, r := range recs {
+		data, err := json.Marshal(r)
+		if err != nil {
+			return fmt.Errorf("encode capture %s: %w", r.ID, err)
+		}
+		if i > 0 {
+			q.WriteByte(',')
+		}
+		writePlaceholders(&q, i*nInsertColumns, nInsertColumns)
+		args = append(args, r.ID, r.Time.UnixNano(), r.Route, indexedModel(r), string(r.Kind),
+			r.KeyID, r.Status, r.ErrorClass, r.TraceID, string(data))
+	}
+	q.WriteString(" ON CONFLICT DO NOTHING RETURNING id")
+	rows, err := tx.QueryContext(ctx, q.String(), args...)
+	if err != nil {
+		return fmt.Errorf("insert captures: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return fmt.Errorf("insert captures: %w", err)
+		}
+		inserted[id] = true
+	}
+	return rows.Err()
+}
+
+func writePlaceholders(q *strings.Builder, offset, n int) {
+	q.WriteByte('(')
+	for j := 1; j <= n; j++ {
+		if j > 1 {
+			q.WriteByte(',')
+		}
+		q.WriteByte('$')
+		q.WriteString(strconv.Itoa(offset + j))
+	}
+	q.WriteByte(')')
+}
+
+// deleteOlder removes up to limit records older than cutoff and reports how
+// many went. Retention calls it repeatedly so no single statement holds the
+// write lock for long.
+func (s *Store) deleteOlder(ctx context.Context, cutoff time.Time, limit int) (int64, error) {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM captures WHERE seq IN
+		(SELECT seq FROM captures WHERE time_ns < $1 LIMIT $2)`, cutoff.UnixNano(), limit)
+	if err != nil {
+		return 0, fmt.Errorf("capture retention: %w", err)
+	}
+	return res.RowsAffected()
+}

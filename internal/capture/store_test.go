@@ -1,0 +1,155 @@
+package capture
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/fledgling-ai/fledgling/internal/store"
+)
+
+func TestWriterStoresAndQueriesOnBothDialects(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		w := newTestWriter(t, db, nil)
+		for i := 0; i < 30; i++ {
+			route, model := "chat", "gpt-4o-mini"
+			if i%3 == 0 {
+				route, model = "tools", "small-1"
+			}
+			w.Record(testRecord(i, route, model))
+		}
+		if err := w.Close(ctx); err != nil {
+			t.Fatal(err)
+		}
+		got, err := w.Query(ctx, Filter{Route: "tools"})
+		if err != nil || len(got) != 10 {
+			t.Fatalf("route filter: %d records, err %v; want 10", len(got), err)
+		}
+		if got[0].AnsweringModel != "small-1" || got[0].Usage.Input.Or(-1) != 9 || got[0].Metadata["k"] != "v" || string(got[0].Request) == "" {
+			t.Fatalf("record did not round-trip: %+v", got[0])
+		}
+		got, _ = w.Query(ctx, Filter{Model: "gpt-4o-mini", From: testEpoch.Add(10 * time.Millisecond), To: testEpoch.Add(20 * time.Millisecond)})
+		if len(got) != 7 { // 10..19 minus 12, 15, 18
+			t.Fatalf("model+time filter: %d records; want 7", len(got))
+		}
+		page, _ := w.Query(ctx, Filter{Limit: 5})
+		next, _ := w.Query(ctx, Filter{Limit: 5, AfterID: page[4].ID})
+		if len(next) != 5 || next[0].ID == page[4].ID {
+			t.Fatalf("paging by AfterID broken: %v", ids(next))
+		}
+		last, _ := w.Query(ctx, Filter{Limit: 3, Newest: true})
+		if len(last) != 3 || last[2].ID != "req-000029" {
+			t.Fatalf("newest: %v", ids(last))
+		}
+		if r, err := w.Get(ctx, "req-000007"); err != nil || r.ID != "req-000007" {
+			t.Fatalf("get: %v %v", r, err)
+		}
+		if _, err := w.Get(ctx, "nope"); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("get unknown: %v", err)
+		}
+	})
+}
+
+// countingHook counts the records it saw and writes them to a derived table
+// in the batch's transaction.
+type countingHook struct {
+	mu   sync.Mutex
+	seen map[string]int
+}
+
+func (h *countingHook) OnBatch(ctx context.Context, tx *sql.Tx, _ store.Dialect, recs []*Record) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, r := range recs {
+		h.seen[r.ID]++
+		if _, err := tx.ExecContext(ctx, `INSERT INTO hook_rollup (id) VALUES ($1)`, r.ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func TestHooksSeeEachRecordOnceEvenWhenReplayed(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		if _, err := db.ExecContext(ctx, `CREATE TABLE hook_rollup (id TEXT)`); err != nil {
+			t.Fatal(err)
+		}
+		w := newTestWriter(t, db, nil)
+		h := &countingHook{seen: map[string]int{}}
+		w.AddHook(h)
+		for i := 0; i < 10; i++ {
+			w.Record(testRecord(i, "chat", "m"))
+		}
+		w.Flush(ctx)
+		// The same records again, as a replay after a crash would bring them.
+		for i := 0; i < 10; i++ {
+			w.Record(testRecord(i, "chat", "m"))
+		}
+		w.Close(ctx)
+		var n int
+		db.QueryRowContext(ctx, `SELECT COUNT(*) FROM hook_rollup`).Scan(&n)
+		if n != 10 || len(h.seen) != 10 {
+			t.Fatalf("rollup rows %d, hook saw %d ids; want 10 each", n, len(h.seen))
+		}
+		for id, c := range h.seen {
+			if c != 1 {
+				t.Fatalf("hook saw %s %d times", id, c)
+			}
+		}
+		if c, _ := w.Count(ctx, Filter{}); c != 10 {
+			t.Fatalf("stored %d; want 10 (duplicates skipped)", c)
+		}
+	})
+}
+
+func TestFailingHookRollsBackTheBatch(t *testing.T) {
+	db := openDB(t, store.SQLite)
+	w := newTestWriter(t, db, nil)
+	w.AddHook(hookFunc(func() error { return errors.New("rollup broken") }))
+	w.Record(testRecord(1, "chat", "m"))
+	w.Flush(context.Background())
+	if c, _ := w.Count(context.Background(), Filter{}); c != 0 {
+		t.Fatalf("record committed although its hook failed")
+	}
+	if w.Spilled() != 1 || w.SpillPending() < 1 {
+		t.Fatalf("failed batch not kept in the journal: spilled %d pending %d", w.Spilled(), w.SpillPending())
+	}
+}
+
+type hookFunc func() error
+
+func (f hookFunc) OnBatch(context.Context, *sql.Tx, store.Dialect, []*Record) error { return f() }
+
+func TestRetentionDeletesOldRecords(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		w := newTestWriter(t, db, nil)
+		old := testRecord(1, "chat", "m")
+		old.Time = time.Now().Add(-48 * time.Hour)
+		fresh := testRecord(2, "chat", "m")
+		fresh.Time = time.Now()
+		w.Record(old)
+		w.Record(fresh)
+		w.Flush(ctx)
+		n, err := w.Store.Prune(ctx, 24*time.Hour)
+		if err != nil || n != 1 {
+			t.Fatalf("pruned %d, err %v; want 1", n, err)
+		}
+		if _, err := w.Get(ctx, fresh.ID); err != nil {
+			t.Fatalf("fresh record pruned: %v", err)
+		}
+	})
+}
+
+func ids(rs []*Record) []string {
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		out[i] = r.ID
+	}
+	return out
+}

@@ -1,0 +1,375 @@
+package capture
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/fledgling-ai/fledgling/internal/config"
+)
+
+// Options configure a Writer.
+type Options struct {
+	// FlushInterval bounds how long an acknowledged record waits in memory:
+	// it is what a kill -9 can lose.
+	FlushInterval time.Duration
+	BatchSize     int
+	QueueSize     int
+	SpillDir      string
+	// WriteTimeout bounds one batch transaction. Default 5s.
+	WriteTimeout time.Duration
+	// ProbeInterval is how often an unreachable database is retried. Default 1s.
+	ProbeInterval time.Duration
+	Log           *slog.Logger
+}
+
+// OptionsFrom takes the writer's settings from the storage config.
+func OptionsFrom(cfg config.Storage, log *slog.Logger) Options {
+	return Options{FlushInterval: cfg.FlushInterval, BatchSize: cfg.BatchSize, QueueSize: cfg.QueueSize,
+		SpillDir: cfg.SpillDir, Log: log}
+}
+
+func (o *Options) setDefaults() {
+	if o.FlushInterval <= 0 {
+		o.FlushInterval = 200 * time.Millisecond
+	}
+	if o.BatchSize <= 0 {
+		o.BatchSize = 512
+	}
+	if o.QueueSize <= 0 {
+		o.QueueSize = 65536
+	}
+	if o.SpillDir == "" {
+		o.SpillDir = "./data/spill"
+	}
+	if o.WriteTimeout <= 0 {
+		o.WriteTimeout = 5 * time.Second
+	}
+	if o.ProbeInterval <= 0 {
+		o.ProbeInterval = time.Second
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+}
+
+// Writer is the capture Recorder: Record only enqueues, and one goroutine
+// writes batches. Nothing acknowledged is lost short of kill -9: when the
+// queue is full or the database is unreachable, records go to the spill
+// journal and are replayed when the database answers again; Close flushes
+// everything still queued.
+type Writer struct {
+	*Store
+	opt     Options
+	queue   chan queued
+	journal *journal
+
+	closeMu sync.RWMutex // Record holds it shared; Close exclusively
+	closed  bool
+	stop    chan struct{}
+	done    chan struct{}
+
+	hooksMu sync.Mutex
+	hooks   []BatchHook
+
+	// loop state (writer goroutine only)
+	down          bool
+	lastProbe     time.Time
+	failedReplays map[string]int
+
+	written, spilled, lost atomic.Uint64
+	lagNanos               atomic.Int64
+}
+
+type queued struct {
+	rec *Record
+	at  time.Time
+}
+
+// NewWriter starts the writer goroutine on an opened Store.
+func NewWriter(s *Store, opt Options) (*Writer, error) {
+	opt.setDefaults()
+	j, err := openJournal(opt.SpillDir)
+	if err != nil {
+		return nil, err
+	}
+	w := &Writer{Store: s, opt: opt, queue: make(chan queued, opt.QueueSize), journal: j,
+		stop: make(chan struct{}), done: make(chan struct{}), failedReplays: map[string]int{}}
+	go w.run()
+	return w, nil
+}
+
+// AddHook registers a BatchHook. Register hooks before traffic starts.
+func (w *Writer) AddHook(h BatchHook) {
+	w.hooksMu.Lock()
+	defer w.hooksMu.Unlock()
+	w.hooks = append(w.hooks, h)
+}
+
+func (w *Writer) currentHooks() []BatchHook {
+	w.hooksMu.Lock()
+	defer w.hooksMu.Unlock()
+	return append([]BatchHook(nil), w.hooks...)
+}
+
+// Record enqueues rec. It never blocks on the database: a full queue, or a
+// writer that has been closed, sends the record to the spill journal.
+func (w *Writer) Record(rec *Record) {
+	if rec == nil {
+		return
+	}
+	w.closeMu.RLock()
+	defer w.closeMu.RUnlock()
+	if !w.closed {
+		select {
+		case w.queue <- queued{rec: rec, at: time.Now()}:
+			return
+		default:
+		}
+	}
+	w.spill([]*Record{rec})
+}
+
+func (w *Writer) spill(recs []*Record) {
+	if err := w.journal.append(recs); err != nil {
+		w.lost.Add(uint64(len(recs)))
+		w.opt.Log.Error("capture records lost: spill journal failed", "records", len(recs), "err", err)
+		return
+	}
+	w.spilled.Add(uint64(len(recs)))
+}
+
+// Close stops accepting records into the queue, writes everything queued
+// (to the database, or the journal if it is unreachable), and waits until
+// done or ctx expires. Records arriving after Close go to the journal.
+func (w *Writer) Close(ctx context.Context) error {
+	w.closeMu.Lock()
+	already := w.closed
+	w.closed = true
+	w.closeMu.Unlock()
+	if !already {
+		close(w.stop)
+	}
+	select {
+	case <-w.done:
+		return w.journal.close()
+	case <-ctx.Done():
+		return fmt.Errorf("capture writer close: %w", ctx.Err())
+	}
+}
+
+// Flush writes everything queued so far and returns when it is stored (or
+// spilled). For tests and the CLI; the request path never calls it.
+func (w *Writer) Flush(ctx context.Context) error {
+	for len(w.queue) > 0 {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(w.opt.FlushInterval / 4):
+		}
+	}
+	select { // one more interval so the last batch is committed
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(w.opt.FlushInterval + 10*time.Millisecond):
+	}
+	return nil
+}
+
+// Depth is the number of records waiting in memory.
+func (w *Writer) Depth() int { return len(w.queue) }
+
+// Lost counts records that could neither be written nor spilled.
+func (w *Writer) Lost() uint64 { return w.lost.Load() }
+
+// Spilled counts records sent to the journal; SpillPending how many of them
+// still wait to be replayed.
+func (w *Writer) Spilled() uint64     { return w.spilled.Load() }
+func (w *Writer) SpillPending() int64 { return w.journal.pending.Load() }
+
+// Written counts records committed to the database by this writer.
+func (w *Writer) Written() uint64 { return w.written.Load() }
+
+// Lag is how long the last committed batch's oldest record waited in memory.
+func (w *Writer) Lag() time.Duration { return time.Duration(w.lagNanos.Load()) }
+
+func (w *Writer) run() {
+	defer close(w.done)
+	t := time.NewTicker(w.opt.FlushInterval)
+	defer t.Stop()
+	batch := make([]queued, 0, w.opt.BatchSize)
+	for {
+		select {
+		case q := <-w.queue:
+			batch = w.fill(append(batch, q))
+			if len(batch) >= w.opt.BatchSize {
+				w.safeFlush(batch)
+				batch = batch[:0]
+			}
+		case <-t.C:
+			if len(batch) > 0 {
+				w.safeFlush(batch)
+				batch = batch[:0]
+			}
+			w.safeMaintain()
+		case <-w.stop:
+			w.drain(batch)
+			return
+		}
+	}
+}
+
+// drain writes what is in the batch and the queue at shutdown.
+func (w *Writer) drain(batch []queued) {
+	for {
+		batch = w.fill(batch)
+		if len(batch) == 0 {
+			break
+		}
+		w.safeFlush(batch)
+		batch = batch[:0]
+	}
+	if !w.down {
+		w.safeMaintain() // replay what was spilled, if the database is there
+	}
+}
+
+// fill tops batch up from the queue without waiting.
+func (w *Writer) fill(batch []queued) []queued {
+	for len(batch) < w.opt.BatchSize {
+		select {
+		case q := <-w.queue:
+			batch = append(batch, q)
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
+func (w *Writer) safeFlush(batch []queued) {
+	recs := make([]*Record, len(batch))
+	for i, q := range batch {
+		recs[i] = q.rec
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			w.opt.Log.Error("capture writer panic; batch spilled", "panic", p, "stack", string(debug.Stack()))
+			w.spill(recs)
+		}
+	}()
+	if w.down {
+		w.spill(recs)
+		return
+	}
+	if err := w.write(recs); err != nil {
+		w.markDown(err)
+		w.spill(recs)
+		return
+	}
+	w.lagNanos.Store(int64(time.Since(batch[0].at)))
+}
+
+func (w *Writer) write(recs []*Record) error {
+	ctx, cancel := context.WithTimeout(context.Background(), w.opt.WriteTimeout)
+	defer cancel()
+	n, err := w.insert(ctx, recs, w.currentHooks())
+	if err == nil {
+		w.written.Add(uint64(n))
+	}
+	return err
+}
+
+func (w *Writer) markDown(err error) {
+	if !w.down {
+		w.opt.Log.Warn("capture database unreachable; spilling to journal", "dir", w.opt.SpillDir, "err", err)
+	}
+	w.down = true
+	w.lastProbe = time.Now()
+}
+
+func (w *Writer) safeMaintain() {
+	defer func() {
+		if p := recover(); p != nil {
+			w.opt.Log.Error("capture writer panic in replay", "panic", p, "stack", string(debug.Stack()))
+		}
+	}()
+	if w.down && !w.probe() {
+		return
+	}
+	if w.journal.hasData() {
+		w.replay()
+	}
+}
+
+// probe pings the database at most every ProbeInterval.
+func (w *Writer) probe() bool {
+	if time.Since(w.lastProbe) < w.opt.ProbeInterval {
+		return false
+	}
+	w.lastProbe = time.Now()
+	ctx, cancel := context.WithTimeout(context.Background(), w.opt.WriteTimeout)
+	defer cancel()
+	if err := w.db.PingContext(ctx); err != nil {
+		return false
+	}
+	w.opt.Log.Info("capture database reachable again; replaying spill journal")
+	w.down = false
+	return true
+}
+
+// replay inserts every sealed segment, oldest first, in batches.
+func (w *Writer) replay() {
+	segs, err := w.journal.seal()
+	if err != nil {
+		w.opt.Log.Error("capture spill replay", "err", err)
+		return
+	}
+	for _, seg := range segs {
+		if err := w.replaySegment(seg); err != nil {
+			w.markDown(err)
+			return
+		}
+	}
+}
+
+func (w *Writer) replaySegment(seg string) error {
+	recs, err := readSegment(seg)
+	if err != nil {
+		return err
+	}
+	for start := 0; start < len(recs); start += w.opt.BatchSize {
+		end := min(start+w.opt.BatchSize, len(recs))
+		if err := w.write(recs[start:end]); err != nil {
+			return w.replayFailed(seg, len(recs), err)
+		}
+	}
+	w.journal.done(seg, len(recs))
+	delete(w.failedReplays, seg)
+	return nil
+}
+
+// replayFailed quarantines a segment that keeps failing while the database
+// answers pings (a poison record or a failing hook), so the rest can go on.
+func (w *Writer) replayFailed(seg string, n int, err error) error {
+	ctx, cancel := context.WithTimeout(context.Background(), w.opt.WriteTimeout)
+	defer cancel()
+	if w.db.PingContext(ctx) != nil {
+		return err
+	}
+	w.failedReplays[seg]++
+	if w.failedReplays[seg] >= 3 {
+		w.opt.Log.Error("capture spill segment quarantined after 3 failed replays", "segment", seg, "err", err)
+		w.journal.quarantine(seg, n)
+		delete(w.failedReplays, seg)
+		return nil
+	}
+	return errors.Join(errReplay, err)
+}
+
+var errReplay = errors.New("capture spill replay failed")
