@@ -28,7 +28,9 @@ func writeVia(t *testing.T, r *Rollups, recs []*capture.Record) {
 
 func TestRollupsOnBothDialects(t *testing.T) {
 	t0 := time.Date(2026, 3, 10, 14, 5, 0, 0, time.UTC)
-	u := func(in, out int64) openai.Usage { return openai.Usage{Input: openai.Some(in), Output: openai.Some(out)} }
+	u := func(in, out int64) openai.Usage {
+		return openai.Usage{Input: openai.Some(in), Output: openai.Some(out)}
+	}
 	recs := []*capture.Record{
 		// served by the primary: its own counterfactual
 		{Time: t0, Route: "support", KeyID: "team-a", Tags: []string{"prod", "prod"}, PrimaryModel: "gpt-4o", AnsweringModel: "gpt-4o",
