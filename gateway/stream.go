@@ -1,0 +1,180 @@
+package gateway
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/tidwall/gjson"
+	"github.com/tidwall/sjson"
+
+	"github.com/fledgling-ai/fledgling/internal/capture"
+	"github.com/fledgling-ai/fledgling/internal/provider"
+)
+
+var doneEvent = []byte("data: [DONE]\n\n")
+
+// relayStream relays a committed stream event by event, flushing each one,
+// while a tap reassembles the answer from a copy. After the first byte
+// reached the client nothing is retried: a cut, stalled or malformed stream
+// ends with an in-band error event and no [DONE].
+func (c *call) relayStream(u *upstreamResult) {
+	defer u.res.Body.Close()
+	c.writeStreamHeaders(u)
+	tp := newTap(c.kind)
+	flusher, _ := c.w.(http.Flusher)
+	ev := u.first
+	var end error
+	for {
+		stop, err := c.relayEvent(ev, tp)
+		if c.ttft == 0 {
+			c.ttft = time.Since(c.start)
+		}
+		if flusher != nil {
+			flusher.Flush()
+		}
+		if stop || err != nil {
+			end = err
+			break
+		}
+		if ev, err = u.sse.Next(); err != nil {
+			end = c.streamEnded(err, tp)
+			break
+		}
+	}
+	c.endStream(u, tp, end, flusher)
+}
+
+func (c *call) writeStreamHeaders(u *upstreamResult) {
+	h := c.w.Header()
+	relayHeaders(h, u.res.Header)
+	h.Set("X-Request-Id", c.id)
+	if h.Get("Content-Type") == "" {
+		h.Set("Content-Type", "text/event-stream")
+	}
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Accel-Buffering", "no")
+	if c.rt.cfg.Costs.HeaderOnStreams && c.s.o.Pricer != nil {
+		h.Set("Trailer", "X-Fledgling-Cost-Usd")
+	}
+	c.status = u.res.Status
+	c.w.WriteHeader(u.res.Status)
+}
+
+// relayEvent writes one event (transformed when needed) and feeds the tap.
+// stop is true at [DONE] or an in-band upstream error.
+func (c *call) relayEvent(ev provider.Event, tp *tap) (stop bool, err error) {
+	switch {
+	case ev.Data == nil: // keep-alive comment
+		return false, c.write(ev.Raw)
+	case ev.Done():
+		tp.finished = true
+		return true, c.write(ev.Raw)
+	case !gjson.ValidBytes(ev.Data):
+		return true, &streamError{kind: "malformed", err: errors.New("event data is not JSON")}
+	}
+	tp.add(ev.Name, ev.Data)
+	if tp.failed != "" {
+		if werr := c.write(ev.Raw); werr != nil {
+			return true, werr
+		}
+		return true, &streamError{kind: "upstream_error", err: errors.New(tp.failed)}
+	}
+	data, keep := c.transform(ev.Data)
+	if !keep {
+		return false, nil
+	}
+	if len(data) == len(ev.Data) && bytes.Equal(data, ev.Data) {
+		return false, c.write(ev.Raw)
+	}
+	return false, c.write(renderEvent(ev.Name, data))
+}
+
+// transform strips the usage the gateway injected (the usage-only chunk
+// and "usage": null keys) and maps the model name back when renamed.
+func (c *call) transform(data []byte) ([]byte, bool) {
+	if c.injectUsage() {
+		if u := gjson.GetBytes(data, "usage"); u.Exists() {
+			if ch := gjson.GetBytes(data, "choices"); u.IsObject() && (!ch.Exists() || ch.Type == gjson.Null || (ch.IsArray() && len(ch.Array()) == 0)) {
+				return nil, false
+			}
+			if out, err := sjson.DeleteBytes(data, "usage"); err == nil {
+				data = out
+			}
+		}
+	}
+	if c.answer != nil && c.answer.renamed() {
+		path := "model"
+		if c.kind == capture.KindResponses {
+			path = "response.model"
+		}
+		if gjson.GetBytes(data, path).Exists() {
+			data = setJSON(data, path, c.answer.public)
+		}
+	}
+	return data, true
+}
+
+func renderEvent(name string, data []byte) []byte {
+	b := make([]byte, 0, len(data)+len(name)+16)
+	if name != "" {
+		b = append(append(append(b, "event: "...), name...), '\n')
+	}
+	b = append(append(b, "data: "...), data...)
+	return append(b, '\n', '\n')
+}
+
+// write sends bytes to the client; a failure means the client is gone.
+func (c *call) write(b []byte) error {
+	if _, err := c.w.Write(b); err != nil {
+		return provider.ErrCanceled
+	}
+	return nil
+}
+
+// streamEnded decides what the end of the upstream's stream means. A
+// stream ending without [DONE] but complete (a finish reason or a terminal
+// responses event was seen) is finished cleanly.
+func (c *call) streamEnded(err error, tp *tap) error {
+	if err != io.EOF {
+		return streamFailure(err)
+	}
+	if !tp.finished {
+		return streamFailure(err)
+	}
+	if c.kind == capture.KindChat || c.kind == capture.KindCompletion {
+		return c.write(doneEvent)
+	}
+	return nil
+}
+
+// endStream records how the stream ended, writing the in-band error event
+// when it broke, and the cost trailer when configured.
+func (c *call) endStream(u *upstreamResult, tp *tap, end error, flusher http.Flusher) {
+	c.msg = tp.message()
+	a := &c.attempts[u.attempt]
+	a.Usage, a.Duration = c.msg.Usage, time.Since(a.Start)
+	if end != nil {
+		c.err, c.truncated = end, true
+		a.ErrorClass = errorClass(end)
+		if !errors.Is(end, provider.ErrCanceled) && c.ctx.Err() == nil {
+			var se *streamError
+			if !(errors.As(end, &se) && se.kind == "upstream_error") {
+				_ = c.write(streamErrorEvent(end))
+			}
+			c.s.log.Warn("stream broken after first byte", "request_id", c.id, "model", u.tgt.public, "error", end)
+		} else {
+			c.status = 499
+		}
+	}
+	if c.w.Header().Get("Trailer") != "" {
+		if v, ok := c.costHeader(u.tgt.public, c.msg.Usage); ok {
+			c.w.Header().Set("X-Fledgling-Cost-Usd", v)
+		}
+	}
+	if flusher != nil {
+		flusher.Flush()
+	}
+}
