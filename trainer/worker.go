@@ -155,7 +155,7 @@ func (w *Worker) heartbeat(ctx context.Context, lease *Lease, cancel context.Can
 			case errors.Is(err, ErrLeaseLost):
 				cancel(ErrLeaseLost)
 				return
-			case err != nil:
+			case err != nil && ctx.Err() == nil:
 				w.log().Warn("trainer: heartbeat", "job", lease.JobID, "err", err)
 			case cancelReq:
 				cancel(ErrCancelled)
