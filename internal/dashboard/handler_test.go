@@ -30,7 +30,13 @@ func newTestServer(t *testing.T, r *costs.Rollups) *httptest.Server {
 
 func getReport(t *testing.T, base string, q url.Values) (*Report, int, []byte) {
 	t.Helper()
-	res, err := http.Get(base + "/v1/dashboard/costs?" + q.Encode())
+	req, _ := http.NewRequest("GET", base+"/v1/dashboard/costs?"+q.Encode(), nil)
+	return getReportReq(t, req)
+}
+
+func getReportReq(t *testing.T, req *http.Request) (*Report, int, []byte) {
+	t.Helper()
+	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

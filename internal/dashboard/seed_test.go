@@ -135,7 +135,9 @@ func (f fakeCandidates) Candidates(context.Context, time.Time, time.Time) ([]Can
 
 type fakeHistory []Transition
 
-func (f fakeHistory) History(context.Context, time.Time, time.Time) ([]Transition, error) { return f, nil }
+func (f fakeHistory) History(context.Context, time.Time, time.Time) ([]Transition, error) {
+	return f, nil
+}
 
 var testCandidates = fakeCandidates{[]CandidateSummary{
 	{Route: "support", Model: "gpt-4o-mini", Version: "v1", Stage: "canary", TrafficShare: 0.33, Pairs: 412,

@@ -9,11 +9,13 @@
   const MAX_SERIES = 8;
   let charts = [];
 
-  // usd formats micro-USD: 2 decimals, 4 below one dollar.
+  // usd formats integer micro-USD with integer arithmetic (rounded half up):
+  // 2 decimals, or 4 below one dollar.
   function usd(micros) {
-    const v = micros / 1e6, a = Math.abs(v);
-    const d = a !== 0 && a < 1 ? 4 : 2;
-    return (v < 0 ? "-" : "") + "$" + a.toLocaleString("en-US", { minimumFractionDigits: d, maximumFractionDigits: d });
+    const a = Math.abs(micros), d = a !== 0 && a < 1e6 ? 4 : 2;
+    const unit = d === 4 ? 100 : 10000, scale = d === 4 ? 1e4 : 1e2;
+    const q = Math.floor((a + unit / 2) / unit);
+    return (micros < 0 ? "-" : "") + "$" + Math.floor(q / scale).toLocaleString("en-US") + "." + String(q % scale).padStart(d, "0");
   }
   const count = (n) => n.toLocaleString("en-US");
   const pct = (x) => (x * 100).toFixed(1) + "%";
@@ -136,13 +138,21 @@
     if (!routes.length) tb.append(el("tr", {}, el("td", { colspan: 9, class: "note" }, "No traffic in this range.")));
     for (const r of routes) {
       tb.append(el("tr", { "data-route": r.route },
-        el("td", {}, el("strong", {}, r.route || "(no route)")), el("td", {}, r.primary || "–"),
+        routeCell(r), el("td", {}, r.primary || "–"),
         el("td", { class: "num", "data-field": "calls" }, count(r.calls)),
         money("spend_micros", r.spend_micros), money("counterfactual_micros", r.counterfactual_micros),
         money("realized_savings_micros", r.realized_savings_micros), money("shadow_overhead_micros", r.shadow_overhead_micros),
         money("projected_savings_micros", r.projected_savings_micros), money("net_savings_micros", r.net_savings_micros)));
       for (const c of r.candidates) tb.append(candidateRow(r, c));
     }
+  }
+
+  function routeCell(r) {
+    const td = el("td", {}, el("strong", {}, r.route || "(no route)"));
+    const unpriced = r.unpriced_calls + r.unknown_usage_calls;
+    if (unpriced) td.append(el("br"), el("span", { class: "note warn" }, `${count(unpriced)} calls unpriced`));
+    if (r.failed_attempts) td.append(el("br"), el("span", { class: "note" }, `${count(r.failed_attempts)} failed attempts (${usd(r.failed_attempt_micros)})`));
+    return td;
   }
 
   function candidateRow(r, c) {
