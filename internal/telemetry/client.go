@@ -1,0 +1,189 @@
+package telemetry
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/fledgling-ai/fledgling/internal/capture"
+	"github.com/fledgling-ai/fledgling/internal/openai"
+)
+
+// clientSpan emits the CLIENT span of one upstream attempt, post hoc, with
+// the attempt's own start and end times.
+func (t *Telemetry) clientSpan(ctx context.Context, rec *capture.Record, d *callDesc, c *content, a capture.Attempt, idx int, final bool) {
+	reqModel := firstNonEmpty(a.UpstreamModel, a.Model, d.requestModel)
+	attrs := t.attemptAttrs(rec, d, a, reqModel, idx, final)
+	attrs = append(attrs, d.request...)
+	attrs = append(attrs, d.trace...)
+	attrs = appendNonEmpty(attrs, keyLFInput, c.lfInput)
+	attrs = appendNonEmpty(attrs, keyInputMessages, c.inputMessages)
+	attrs = appendNonEmpty(attrs, keySystemInstructions, c.system)
+	attrs = appendNonEmpty(attrs, keyToolDefinitions, c.tools)
+	failed := a.ErrorClass != "" || a.Status < 200 || a.Status >= 300 || (final && !rec.OK())
+	if final && !failed || final && rec.Truncated {
+		attrs = append(attrs, responseAttrs(rec, d)...)
+		attrs = appendNonEmpty(attrs, keyLFOutput, c.lfOutput)
+		attrs = appendNonEmpty(attrs, keyOutputMessages, c.outputMessages)
+	}
+	attrs = append(attrs, usageAttrs(a, rec, final)...)
+	start := a.Start
+	if start.IsZero() {
+		start = rec.Time
+	}
+	if ttft := attemptTTFT(a, rec, final); ttft > 0 {
+		attrs = append(attrs, attribute.Float64(keyTimeToFirstChunk, ttft.Seconds()),
+			attribute.String(keyLFCompletionStart, start.Add(ttft).UTC().Format(time.RFC3339Nano)))
+	}
+	var status, msg string
+	if failed {
+		status, msg = attemptError(rec, a, final)
+		attrs = append(attrs, attribute.String(keyErrorType, status), attribute.String(keyLFLevel, "ERROR"),
+			attribute.String(keyLFStatusMessage, msg))
+	}
+	_, span := t.tracer.Start(ctx, d.operation+" "+reqModel, trace.WithSpanKind(trace.SpanKindClient),
+		trace.WithTimestamp(start), trace.WithAttributes(attrs...))
+	if failed {
+		span.SetStatus(codes.Error, msg)
+	}
+	span.End(trace.WithTimestamp(start.Add(a.Duration)))
+}
+
+func (t *Telemetry) attemptAttrs(rec *capture.Record, d *callDesc, a capture.Attempt, reqModel string, idx int, final bool) []attribute.KeyValue {
+	info := t.provider(firstNonEmpty(a.Provider, rec.Provider))
+	lfType := "generation"
+	if rec.Kind == capture.KindEmbedding {
+		lfType = "embedding"
+	}
+	attrs := make([]attribute.KeyValue, 0, 64)
+	attrs = append(attrs, attribute.String(keyOperation, d.operation), attribute.String(keyProvider, info.name),
+		attribute.String(keyRequestModel, reqModel), attribute.String(keyPublicModel, a.Model),
+		attribute.Int(keyAttemptIndex, idx), attribute.Int(keyAttemptRetry, a.Retry),
+		attribute.Int(keyAttemptFallback, a.Fallback), attribute.Bool(keyAttemptFinal, final),
+		attribute.String(keyLFType, lfType), attribute.String(keyLFModelParams, d.modelParams))
+	if a.Status != 0 {
+		attrs = append(attrs, attribute.Int(keyHTTPStatus, a.Status))
+	}
+	if info.address != "" {
+		attrs = append(attrs, attribute.String(keyServerAddress, info.address), attribute.Int(keyServerPort, info.port))
+	}
+	if d.apiType != "" {
+		attrs = append(attrs, attribute.String(keyOpenAIAPIType, d.apiType))
+	}
+	if a.Retry > 0 {
+		attrs = append(attrs, attribute.Int(keyResendCount, a.Retry))
+	}
+	model := reqModel
+	if final && d.responseModel != "" {
+		model = d.responseModel
+	}
+	return append(attrs, attribute.String(keyLFModel, model))
+}
+
+// responseAttrs describe the answer the client got (final attempt only).
+func responseAttrs(rec *capture.Record, d *callDesc) []attribute.KeyValue {
+	var attrs []attribute.KeyValue
+	attrs = appendNonEmpty(attrs, keyResponseID, rec.Response.ID)
+	attrs = appendNonEmpty(attrs, keyResponseModel, d.responseModel)
+	if fr := rec.Response.FinishReason; fr != "" {
+		attrs = append(attrs, attribute.StringSlice(keyFinishReasons, []string{fr}))
+	}
+	return attrs
+}
+
+// usageAttrs are the token counts (GenAI and Langfuse) and cost of an attempt.
+func usageAttrs(a capture.Attempt, rec *capture.Record, final bool) []attribute.KeyValue {
+	u, cost := a.Usage, a.CostMicros
+	if final && !u.Present() {
+		u = rec.Usage
+	}
+	if final && cost == 0 {
+		cost = rec.CostMicros
+	}
+	var attrs []attribute.KeyValue
+	add := func(key string, c openai.Count) {
+		if n, ok := c.Get(); ok {
+			attrs = append(attrs, attribute.Int64(key, n))
+		}
+	}
+	add(keyInputTokens, u.Input)
+	add(keyOutputTokens, u.Output)
+	add(keyCacheReadTokens, u.CachedInput)
+	add(keyCacheCreateTokens, u.CacheWrite)
+	add(keyReasoningTokens, u.Reasoning)
+	if u.Present() {
+		attrs = append(attrs, attribute.String(keyLFUsage, jsonString(usageDetails(u))))
+	}
+	if cost > 0 || (final && rec.Priced) {
+		attrs = append(attrs, attribute.String(keyLFCost, jsonString(map[string]float64{"total": float64(cost) / 1e6})))
+	}
+	return attrs
+}
+
+// usageDetails flattens usage the way Langfuse expects: cached and
+// cache-write tokens split out of input, reasoning out of output.
+func usageDetails(u openai.Usage) map[string]int64 {
+	out := map[string]int64{}
+	in, hasIn := u.Input.Get()
+	outTok, hasOut := u.Output.Get()
+	if n, ok := u.CachedInput.Get(); ok {
+		out["input_cached_tokens"] = n
+		in -= n
+	}
+	if n, ok := u.CacheWrite.Get(); ok {
+		out["input_cache_creation"] = n
+		in -= n
+	}
+	if n, ok := u.Reasoning.Get(); ok {
+		out["output_reasoning_tokens"] = n
+		outTok -= n
+	}
+	if hasIn {
+		out["input"] = max(in, 0)
+	}
+	if hasOut {
+		out["output"] = max(outTok, 0)
+	}
+	out["total"] = u.Input.Or(0) + u.Output.Or(0)
+	return out
+}
+
+func attemptTTFT(a capture.Attempt, rec *capture.Record, final bool) time.Duration {
+	if !rec.Stream {
+		return 0
+	}
+	if a.TTFT > 0 {
+		return a.TTFT
+	}
+	if final {
+		return rec.TTFT
+	}
+	return 0
+}
+
+// attemptError returns error.type and a status message for a failed attempt.
+func attemptError(rec *capture.Record, a capture.Attempt, final bool) (string, string) {
+	et := a.ErrorClass
+	if et == "" && final {
+		et = errorType(rec)
+	}
+	if et == "" && a.Status >= 400 {
+		et = itoa(a.Status)
+	}
+	if et == "" {
+		et = "_OTHER"
+	}
+	msg := et
+	if final && rec.ErrorMessage != "" {
+		msg = rec.ErrorMessage
+	} else if a.Status != 0 {
+		msg = et + " (HTTP " + itoa(a.Status) + ")"
+	}
+	return et, msg
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

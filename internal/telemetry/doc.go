@@ -1,0 +1,13 @@
+// Package telemetry traces and measures every call through the gateway. It
+// exists so that "traced" means one thing everywhere: a SERVER span per
+// request and a CLIENT span per upstream attempt carrying the OpenTelemetry
+// GenAI semantic conventions (v1.41) and Langfuse's observation attributes,
+// exported over OTLP/HTTP to Langfuse and, optionally, to any OTLP backend;
+// and metrics (GenAI client histograms with the semconv buckets, gateway
+// counters and gauges) exposed at /metrics and over OTLP.
+//
+// Spans are built after the fact from the completed capture.Record, so the
+// request path does no tracing work beyond opening the SERVER span, and
+// export goes through bounded queues that drop (and count drops) rather than
+// ever blocking a request.
+package telemetry

@@ -1,0 +1,189 @@
+package telemetry
+
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/fledgling-ai/fledgling/internal/capture"
+)
+
+// Headers a caller may send to label its traces (used when the record does
+// not already carry the value).
+const (
+	HeaderUser    = "X-Fledgling-User"
+	HeaderSession = "X-Fledgling-Session"
+	HeaderTags    = "X-Fledgling-Tags" // comma-separated
+)
+
+type serverKey struct{}
+
+// serverState is what Start leaves in the context for Finish.
+type serverState struct {
+	span  trace.Span
+	hints headerHints
+}
+
+type headerHints struct {
+	user, session string
+	tags          []string
+}
+
+// Start opens the request's SERVER span, as a child of the caller's W3C
+// traceparent when there is one, and returns a context carrying it.
+func (t *Telemetry) Start(ctx context.Context, r *http.Request) context.Context {
+	ctx = t.prop.Extract(ctx, propagation.HeaderCarrier(r.Header))
+	ctx, span := t.tracer.Start(ctx, r.Method+" "+r.URL.Path, trace.WithSpanKind(trace.SpanKindServer),
+		trace.WithAttributes(attribute.String(keyHTTPMethod, r.Method), attribute.String(keyURLPath, r.URL.Path),
+			attribute.String(keyHTTPRoute, r.URL.Path), attribute.String(keyUserAgent, r.UserAgent())))
+	return context.WithValue(ctx, serverKey{}, &serverState{span: span, hints: hintsFrom(r.Header)})
+}
+
+func hintsFrom(h http.Header) headerHints {
+	hints := headerHints{user: h.Get(HeaderUser), session: h.Get(HeaderSession)}
+	for _, t := range strings.Split(h.Get(HeaderTags), ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			hints.tags = append(hints.tags, t)
+		}
+	}
+	return hints
+}
+
+// IDs returns the trace and span id of the SERVER span in ctx (hex), for
+// the record and for log lines; empty when ctx has none.
+func IDs(ctx context.Context) (traceID, spanID string) {
+	sc := trace.SpanContextFromContext(ctx)
+	if !sc.IsValid() {
+		return "", ""
+	}
+	return sc.TraceID().String(), sc.SpanID().String()
+}
+
+// Finish emits one CLIENT span per upstream attempt of rec, records the
+// call's metrics, and ends the SERVER span opened by Start (or creates one
+// after the fact when Start was not called).
+func (t *Telemetry) Finish(ctx context.Context, rec *capture.Record) {
+	st, _ := ctx.Value(serverKey{}).(*serverState)
+	if rec == nil {
+		if st != nil {
+			st.span.End()
+		}
+		return
+	}
+	if st == nil {
+		var span trace.Span
+		ctx, span = t.tracer.Start(ctx, "POST "+pathOf(rec.Kind), trace.WithSpanKind(trace.SpanKindServer),
+			trace.WithTimestamp(rec.Time))
+		st = &serverState{span: span}
+	}
+	d := t.describe(rec, st.hints)
+	var c content
+	if t.content {
+		c = buildContent(rec, t.maxContent)
+	}
+	attempts := attemptsOf(rec)
+	for i := range attempts {
+		t.clientSpan(ctx, rec, d, &c, attempts[i], i, i == len(attempts)-1)
+	}
+	t.endServer(st.span, rec, d, &c)
+	t.metrics.observeCall(ctx, rec, d)
+}
+
+func pathOf(k capture.Kind) string {
+	switch k {
+	case capture.KindCompletion:
+		return "/v1/completions"
+	case capture.KindEmbedding:
+		return "/v1/embeddings"
+	case capture.KindResponses:
+		return "/v1/responses"
+	}
+	return "/v1/chat/completions"
+}
+
+func (t *Telemetry) describe(rec *capture.Record, hints headerHints) *callDesc {
+	d := &callDesc{}
+	d.operation, d.apiType = operationOf(rec.Kind)
+	d.requestModel = firstNonEmpty(rec.TargetModel, rec.RequestedModel)
+	provider := rec.Provider
+	if n := len(rec.Attempts); n > 0 {
+		last := rec.Attempts[n-1]
+		d.requestModel = firstNonEmpty(last.UpstreamModel, last.Model, d.requestModel)
+		provider = firstNonEmpty(last.Provider, provider)
+	}
+	d.providerName = t.provider(provider).name
+	d.responseModel = firstNonEmpty(rec.UpstreamModel, rec.Response.Model)
+	d.request, d.modelParams = requestParams(rec.Request, rec.Stream)
+	d.trace = traceAttrs(rec, hints, t.env, t.release)
+	return d
+}
+
+// endServer sets the call's outcome on the SERVER span and ends it.
+func (t *Telemetry) endServer(span trace.Span, rec *capture.Record, d *callDesc, c *content) {
+	attrs := append([]attribute.KeyValue{
+		attribute.Int(keyHTTPStatus, rec.Status), attribute.String(keyOperation, d.operation),
+		attribute.String(keyPublicModel, firstNonEmpty(rec.AnsweringModel, rec.RequestedModel)),
+		attribute.Int64(keyCostMicros, rec.CostMicros), attribute.Bool(keyCandidate, rec.ServedByCandidate),
+	}, d.trace...)
+	attrs = appendNonEmpty(attrs, keyKeyID, rec.KeyID)
+	attrs = appendNonEmpty(attrs, keyStage, rec.Stage)
+	attrs = appendNonEmpty(attrs, keyTaskKey, rec.TaskKey)
+	attrs = appendNonEmpty(attrs, keyLFInput, c.lfInput)
+	attrs = appendNonEmpty(attrs, keyLFOutput, c.lfOutput)
+	if rec.Truncated {
+		attrs = append(attrs, attribute.Bool(keyTruncated, true))
+	}
+	if et := errorType(rec); et != "" {
+		attrs = append(attrs, attribute.String(keyErrorType, et), attribute.String(keyLFLevel, "ERROR"))
+		attrs = appendNonEmpty(attrs, keyLFStatusMessage, rec.ErrorMessage)
+		if rec.Status >= 500 || rec.Status == 0 || rec.Truncated {
+			span.SetStatus(codes.Error, firstNonEmpty(rec.ErrorMessage, et))
+		}
+	}
+	span.SetAttributes(attrs...)
+	span.End()
+}
+
+func appendNonEmpty(attrs []attribute.KeyValue, key, v string) []attribute.KeyValue {
+	if v == "" {
+		return attrs
+	}
+	return append(attrs, attribute.String(key, v))
+}
+
+// errorType is error.type for a call that failed from the client's view.
+func errorType(rec *capture.Record) string {
+	switch {
+	case rec.OK():
+		return ""
+	case rec.ErrorClass != "":
+		return rec.ErrorClass
+	case rec.Truncated:
+		return "truncated"
+	case rec.Status >= 400:
+		return itoa(rec.Status)
+	}
+	return "_OTHER"
+}
+
+// attemptsOf returns the record's attempts, or one synthesised from the
+// record when the gateway reached an upstream but listed no attempts. A call
+// rejected before any upstream (auth, bad request) has no CLIENT span.
+func attemptsOf(rec *capture.Record) []capture.Attempt {
+	if len(rec.Attempts) > 0 {
+		return rec.Attempts
+	}
+	if rec.AnsweringModel == "" && rec.UpstreamModel == "" && (rec.Status < 200 || rec.Status >= 300) {
+		return nil
+	}
+	return []capture.Attempt{{
+		Model: firstNonEmpty(rec.AnsweringModel, rec.TargetModel, rec.RequestedModel), Provider: rec.Provider,
+		UpstreamModel: rec.UpstreamModel, Start: rec.Time, Duration: rec.Latency, TTFT: rec.TTFT,
+		Status: rec.Status, ErrorClass: rec.ErrorClass, Usage: rec.Usage, CostMicros: rec.CostMicros,
+	}}
+}

@@ -1,0 +1,179 @@
+package telemetry
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/fledgling-ai/fledgling/internal/config"
+)
+
+// LangfuseTracesPath is Langfuse's OTLP/HTTP traces endpoint below its host.
+const LangfuseTracesPath = "/api/public/otel/v1/traces"
+
+// Options configure New.
+type Options struct {
+	// Version is service.version, langfuse.release and x-langfuse-sdk-version.
+	Version string
+	Log     *slog.Logger
+	Metrics *Metrics
+	// Providers describe upstreams (gen_ai.provider.name, server.address).
+	Providers map[string]config.Provider
+	// QueueSize bounds each destination's span queue. Default 8192.
+	QueueSize int
+	// BatchSize and BatchInterval tune export batches. Defaults 512, 1s.
+	BatchSize     int
+	BatchInterval time.Duration
+}
+
+// Telemetry implements the gateway's Telemetry: Start opens the SERVER span,
+// Finish emits the CLIENT spans and metrics of a completed call.
+type Telemetry struct {
+	tp         *sdktrace.TracerProvider
+	tracer     trace.Tracer
+	prop       propagation.TextMapPropagator
+	metrics    *Metrics
+	log        *slog.Logger
+	pipelines  []*pipeline
+	env        string
+	release    string
+	maxContent int
+	content    bool // some destination records content
+	providers  atomic.Pointer[map[string]providerInfo]
+}
+
+// New builds the tracer provider and its export destinations: Langfuse when
+// telemetry.langfuse.host is set, the generic OTLP exporter when
+// telemetry.otlp.enabled. With neither, spans are still created (so trace
+// ids reach logs and captures) but go nowhere.
+func New(ctx context.Context, cfg config.Telemetry, opt Options) (*Telemetry, error) {
+	opt.setDefaults()
+	t := &Telemetry{metrics: opt.Metrics, log: opt.Log, env: cfg.Langfuse.Environment, release: opt.Version,
+		maxContent: cfg.MaxContentBytes, prop: propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{})}
+	t.SetProviders(opt.Providers)
+	res := Resource(cfg, opt.Version)
+	tpOpts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res), sdktrace.WithSampler(sdktrace.AlwaysSample())}
+	if cfg.Langfuse.Host != "" {
+		p, err := t.langfusePipeline(ctx, cfg, opt)
+		if err != nil {
+			return nil, err
+		}
+		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(p))
+	}
+	if cfg.OTLP.Enabled {
+		p, err := t.otlpPipeline(ctx, cfg, opt)
+		if err != nil {
+			return nil, err
+		}
+		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(p))
+	}
+	t.tp = sdktrace.NewTracerProvider(tpOpts...)
+	t.tracer = t.tp.Tracer(tracerName, trace.WithInstrumentationVersion(opt.Version))
+	return t, nil
+}
+
+func (o *Options) setDefaults() {
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.QueueSize <= 0 {
+		o.QueueSize = 8192
+	}
+	if o.BatchSize <= 0 {
+		o.BatchSize = 512
+	}
+	if o.BatchInterval <= 0 {
+		o.BatchInterval = time.Second
+	}
+}
+
+// Resource describes this process on spans and metrics.
+func Resource(cfg config.Telemetry, version string) *resource.Resource {
+	return resource.NewSchemaless(attribute.String("service.name", cfg.ServiceName),
+		attribute.String("service.version", version),
+		attribute.String("deployment.environment.name", cfg.Langfuse.Environment),
+		attribute.String(keyLFEnvironment, cfg.Langfuse.Environment))
+}
+
+// LangfuseHeaders are the headers of every export to Langfuse.
+func LangfuseHeaders(lf config.Langfuse, version string) map[string]string {
+	auth := base64.StdEncoding.EncodeToString([]byte(lf.PublicKey + ":" + lf.SecretKey))
+	return map[string]string{"Authorization": "Basic " + auth, "x-langfuse-ingestion-version": "4",
+		"x-langfuse-sdk-name": "fledgling", "x-langfuse-sdk-version": version}
+}
+
+func (t *Telemetry) langfusePipeline(ctx context.Context, cfg config.Telemetry, opt Options) (*pipeline, error) {
+	exp, err := otlptracehttp.New(ctx,
+		otlptracehttp.WithEndpointURL(strings.TrimRight(cfg.Langfuse.Host, "/")+LangfuseTracesPath),
+		otlptracehttp.WithHeaders(LangfuseHeaders(cfg.Langfuse, opt.Version)),
+		otlptracehttp.WithCompression(otlptracehttp.GzipCompression),
+		otlptracehttp.WithTimeout(10*time.Second))
+	if err != nil {
+		return nil, fmt.Errorf("langfuse exporter: %w", err)
+	}
+	content := cfg.Langfuse.Content == nil || *cfg.Langfuse.Content
+	return t.addPipeline(exp, "langfuse", true, content, opt), nil
+}
+
+func (t *Telemetry) otlpPipeline(ctx context.Context, cfg config.Telemetry, opt Options) (*pipeline, error) {
+	exp, err := otlptracehttp.New(ctx) // OTEL_EXPORTER_OTLP_* variables
+	if err != nil {
+		return nil, fmt.Errorf("otlp exporter: %w", err)
+	}
+	return t.addPipeline(exp, "otlp", false, cfg.OTLP.Content, opt), nil
+}
+
+func (t *Telemetry) addPipeline(exp sdktrace.SpanExporter, name string, ownOnly, content bool, opt Options) *pipeline {
+	counted := countingExporter{SpanExporter: exp, onError: func(err error) {
+		t.metrics.exportFailed(name)
+		t.log.Warn("span export failed", "destination", name, "err", err)
+	}}
+	p := newPipeline(counted, pipelineOptions{name: name, ownOnly: ownOnly, content: content,
+		queueSize: opt.QueueSize, batchSize: opt.BatchSize, interval: opt.BatchInterval})
+	t.pipelines = append(t.pipelines, p)
+	t.content = t.content || content
+	t.metrics.RegisterQueue("spans_"+name, p.Depth, p.Dropped)
+	return p
+}
+
+// SetProviders replaces the provider descriptions (on config reload).
+func (t *Telemetry) SetProviders(ps map[string]config.Provider) {
+	infos := providerInfos(ps)
+	t.providers.Store(&infos)
+}
+
+func (t *Telemetry) provider(name string) providerInfo {
+	if info, ok := (*t.providers.Load())[name]; ok {
+		return info
+	}
+	return providerInfo{name: "openai"}
+}
+
+// Dropped is the total of spans dropped by all destinations' queues.
+func (t *Telemetry) Dropped() uint64 {
+	var n uint64
+	for _, p := range t.pipelines {
+		n += p.Dropped()
+	}
+	return n
+}
+
+// ForceFlush exports everything ended so far.
+func (t *Telemetry) ForceFlush(ctx context.Context) error { return t.tp.ForceFlush(ctx) }
+
+// Shutdown flushes and stops every destination.
+func (t *Telemetry) Shutdown(ctx context.Context) error {
+	return errors.Join(t.tp.ForceFlush(ctx), t.tp.Shutdown(ctx))
+}

@@ -1,0 +1,101 @@
+package telemetry
+
+import (
+	"bytes"
+	"encoding/json"
+	"unicode/utf8"
+)
+
+// truncMark ends a string that was cut to fit max_content_bytes.
+const truncMark = "…[truncated]"
+
+// truncateJSON shrinks a JSON document to at most max bytes while keeping it
+// valid JSON with its structure and key order: every string longer than a
+// cap is cut (with a marker), the cap found by binary search. If even empty
+// strings do not fit, the document is replaced by a small valid object that
+// says so and keeps a prefix of the original text.
+func truncateJSON(doc string, max int) string {
+	if len(doc) <= max || max <= 0 {
+		return doc
+	}
+	if !json.Valid([]byte(doc)) {
+		return jsonString(cutString(doc, max-32))
+	}
+	lo, hi, best := 0, len(doc), ""
+	for lo <= hi {
+		mid := (lo + hi) / 2
+		out := capStrings(doc, mid)
+		if len(out) <= max {
+			best, lo = out, mid+1
+		} else {
+			hi = mid - 1
+		}
+	}
+	if best != "" {
+		return best
+	}
+	return jsonString(map[string]any{"truncated": true, "original_bytes": len(doc), "prefix": cutString(doc, max/2)})
+}
+
+// capStrings rewrites every string value (not key) longer than limit bytes.
+func capStrings(doc string, limit int) string {
+	var out bytes.Buffer
+	out.Grow(len(doc))
+	for i := 0; i < len(doc); {
+		if doc[i] != '"' {
+			out.WriteByte(doc[i])
+			i++
+			continue
+		}
+		end := literalEnd(doc, i)
+		lit := doc[i:end]
+		if end-i-2 > limit && !followedByColon(doc, end) {
+			var s string
+			if json.Unmarshal([]byte(lit), &s) == nil && len(s) > limit {
+				lit = jsonString(cutString(s, limit) + truncMark)
+			}
+		}
+		out.WriteString(lit)
+		i = end
+	}
+	return out.String()
+}
+
+// cutString cuts s to at most n bytes on a rune boundary.
+func cutString(s string, n int) string {
+	if n < 0 {
+		n = 0
+	}
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+func literalEnd(doc string, start int) int {
+	for i := start + 1; i < len(doc); i++ {
+		switch doc[i] {
+		case '\\':
+			i++
+		case '"':
+			return i + 1
+		}
+	}
+	return len(doc)
+}
+
+func followedByColon(doc string, end int) bool {
+	for j := end; j < len(doc); j++ {
+		switch doc[j] {
+		case ' ', '\t', '\n', '\r':
+		case ':':
+			return true
+		default:
+			return false
+		}
+	}
+	return false
+}
