@@ -17,7 +17,7 @@ import (
 type upstreamResult struct {
 	tgt       target
 	res       *provider.Response
-	body      []byte             // non-streamed
+	body      []byte              // non-streamed
 	sse       *provider.SSEReader // streamed
 	first     provider.Event
 	attempt   int // index into call.attempts

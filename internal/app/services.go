@@ -27,6 +27,10 @@ type services struct {
 	recorder  gateway.Recorder
 	tee       gateway.Tee
 	pricer    gateway.Pricer
+	// redactor, when set, cleans records before telemetry and capture see them.
+	redactor gateway.Redactor
+	// gateway is the HTTP proxy, built after every component.
+	gateway *gateway.Server
 
 	// admin serves /admin/v1/* and /v1/dashboard/* behind admin auth;
 	// public serves pages that need no key (e.g. /dashboard's static page).
