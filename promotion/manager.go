@@ -26,6 +26,8 @@ type Manager struct {
 	tracer trace.Tracer
 	// Reread is how often the shared state is re-read besides pub/sub.
 	Reread time.Duration
+	// Observe, when set, sees every transition this replica writes (metrics, tests).
+	Observe func(tr *Transition)
 
 	mu        sync.Mutex
 	cur       State
@@ -197,6 +199,9 @@ func (m *Manager) write(ctx context.Context, next State, expect, token int64, tr
 // record logs each transition and emits it as a trace event.
 func (m *Manager) record(ctx context.Context, trs []*Transition) {
 	for _, tr := range trs {
+		if m.Observe != nil {
+			m.Observe(tr)
+		}
 		attrs := []attribute.KeyValue{
 			attribute.String("fledgling.route", tr.Route), attribute.String("fledgling.candidate.model", tr.Model),
 			attribute.String("fledgling.candidate.version", tr.Version), attribute.String("fledgling.promotion.from", tr.From),
