@@ -1,9 +1,12 @@
 package config
 
+import "os"
+
 // Costs configures pricing and the cost header.
 type Costs struct {
 	// CatalogueFile is a LiteLLM model_prices_and_context_window.json to use
-	// on top of the embedded catalogue.
+	// on top of the embedded catalogue (its entries replace embedded entries
+	// of the same name). Read at start and on reload, never fetched.
 	CatalogueFile string `yaml:"catalogue_file"`
 	// Header adds x-fledgling-cost-usd to non-streamed responses. Default true.
 	Header *bool `yaml:"header"`
@@ -19,6 +22,11 @@ func (c *Costs) setDefaults() {
 }
 
 func (c *Costs) validate(ps *problems, models map[string]Model) {
+	if c.CatalogueFile != "" {
+		if _, err := os.Stat(c.CatalogueFile); err != nil {
+			ps.add("costs.catalogue_file", "cannot read the price catalogue: %v", err)
+		}
+	}
 	for _, name := range sortedKeys(models) {
 		if p := models[name].Pricing; p != nil {
 			for _, v := range []*float64{p.InputPerMTok, p.OutputPerMTok, p.CachedInputPerMTok, p.CacheWritePerMTok, p.ReasoningPerMTok} {
