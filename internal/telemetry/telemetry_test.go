@@ -128,7 +128,7 @@ func TestNonStreamingChatSpans(t *testing.T) {
 		"gen_ai.usage.input_tokens": int64(120), "gen_ai.usage.output_tokens": int64(30),
 		"gen_ai.usage.cache_read.input_tokens": int64(100), "gen_ai.usage.reasoning.output_tokens": int64(10),
 		"server.address": "api.openai.com", "server.port": int64(443), "openai.api.type": "chat_completions",
-		"gen_ai.conversation.id": "sess-1",
+		"gen_ai.conversation.id":    "sess-1",
 		"langfuse.observation.type": "generation", "langfuse.observation.model.name": "gpt-4o-mini-2024-07-18",
 		"langfuse.user.id": "user-7", "langfuse.session.id": "sess-1", "langfuse.trace.tags": []string{"prod"},
 		"langfuse.trace.metadata.tenant": "acme", "langfuse.trace.metadata.key_id": "team-a",

@@ -1,0 +1,120 @@
+package telemetry
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+)
+
+func TestMetricsAppearInTheInjectedRegistry(t *testing.T) {
+	ctx := context.Background()
+	reg := prometheus.NewRegistry()
+	m, err := NewMetrics(ctx, MetricsOptions{Registerer: reg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tel, err := New(ctx, testConfig(""), Options{Metrics: m, Providers: testProviders})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tel.Shutdown(ctx)
+	tel.Finish(ctx, chatRecord())
+	tel.Finish(ctx, streamRecord())
+	tel.Finish(ctx, errorRecord())
+	m.SetBreakerState("openai/gpt-4o-mini", 2)
+	m.RegisterQueue("shadow", func() int { return 7 }, func() uint64 { return 3 })
+	m.SetCaptureLag(func() time.Duration { return 250 * time.Millisecond })
+
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	byName := map[string]*dto.MetricFamily{}
+	for _, f := range families {
+		byName[f.GetName()] = f
+	}
+	tokens := byName["gen_ai_client_token_usage"]
+	if tokens == nil {
+		t.Fatalf("gen_ai_client_token_usage missing; have %v", names(families))
+	}
+	if b := bounds(tokens); b != "1,4,16,64,256,1024,4096,16384,65536,262144,1.048576e+06,4.194304e+06,1.6777216e+07,6.7108864e+07" {
+		t.Errorf("token buckets %s", b)
+	}
+	dur := byName["gen_ai_client_operation_duration_seconds"]
+	if dur == nil || bounds(dur) != "0.01,0.02,0.04,0.08,0.16,0.32,0.64,1.28,2.56,5.12,10.24,20.48,40.96,81.92" {
+		t.Fatalf("operation duration missing or wrong buckets; have %v", names(families))
+	}
+	if !hasLabel(tokens, "gen_ai_token_type", "input") || !hasLabel(tokens, "gen_ai_token_type", "output") {
+		t.Error("token usage lacks gen_ai.token.type input/output")
+	}
+	if !hasLabel(dur, "error_type", "upstream_timeout") {
+		t.Error("operation duration of the failed call lacks error.type")
+	}
+	checks := []struct{ name, want string }{
+		{"fledgling_gateway_requests_total", `status="504"`},
+		{"fledgling_gateway_retries_total", `route="support"`},
+		{"fledgling_gateway_fallbacks_total", `route="support"`},
+		{"fledgling_breaker_state", `target="openai/gpt-4o-mini"`},
+		{"fledgling_queue_depth", `queue="shadow"`},
+		{"fledgling_queue_dropped_total", `queue="shadow"`},
+		{"fledgling_capture_lag_seconds", ``},
+		{"gen_ai_client_operation_time_to_first_chunk_seconds", ``},
+	}
+	for _, c := range checks {
+		f := byName[c.name]
+		if f == nil || len(f.Metric) == 0 {
+			t.Errorf("%s missing; have %v", c.name, names(families))
+			continue
+		}
+		if kv := strings.SplitN(c.want, "=", 2); c.want != "" && !hasLabel(f, kv[0], strings.Trim(kv[1], `"`)) {
+			t.Errorf("%s lacks %s: %v", c.name, c.want, f)
+		}
+	}
+	if v := gaugeValue(byName["fledgling_breaker_state"]); v != 2 {
+		t.Errorf("breaker state %v; want 2", v)
+	}
+	if v := gaugeValue(byName["fledgling_capture_lag_seconds"]); v != 0.25 {
+		t.Errorf("capture lag %v; want 0.25", v)
+	}
+}
+
+func names(fs []*dto.MetricFamily) []string {
+	var out []string
+	for _, f := range fs {
+		out = append(out, f.GetName())
+	}
+	return out
+}
+
+func bounds(f *dto.MetricFamily) string {
+	var out []string
+	for _, b := range f.Metric[0].GetHistogram().GetBucket() {
+		out = append(out, strings.TrimSuffix(strings.TrimSuffix(formatFloat(b.GetUpperBound()), ".0"), ".00"))
+	}
+	return strings.Join(out, ",")
+}
+
+func hasLabel(f *dto.MetricFamily, name, value string) bool {
+	for _, m := range f.Metric {
+		for _, l := range m.Label {
+			if l.GetName() == name && l.GetValue() == value {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func gaugeValue(f *dto.MetricFamily) float64 {
+	if f == nil || len(f.Metric) == 0 {
+		return -1
+	}
+	return f.Metric[0].GetGauge().GetValue()
+}
+
+func formatFloat(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
