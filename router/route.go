@@ -25,7 +25,7 @@ type compiledRoute struct {
 func compileRoute(cfg *config.Config, r *config.Route, o Options) (compiledRoute, error) {
 	c := compiledRoute{cfg: r, sticky: parseSticky(r.Sticky), splitSeed: seed(r.Name + "/split")}
 	c.compileBase()
-	states := o.State.Routes[r.Name]
+	states := configured(r, o.State.Routes[r.Name])
 	c.stage = routeStage(r, states)
 	var serving *CandidateState
 	for i := range states {
@@ -219,4 +219,18 @@ func (r *compiledRoute) candidateServes(req *Request, key string) bool {
 		return true
 	}
 	return unit(r.candSeed, key) < r.share
+}
+
+// configured drops states of candidates no longer in the route's config.
+func configured(r *config.Route, states []CandidateState) []CandidateState {
+	out := make([]CandidateState, 0, len(states))
+	for _, s := range states {
+		for _, c := range r.Candidates {
+			if c.Model == s.Model && c.Version == s.Version {
+				out = append(out, s)
+				break
+			}
+		}
+	}
+	return out
 }

@@ -265,3 +265,11 @@ func TestDecideDoesNotAllocate(t *testing.T) {
 		t.Fatalf("route %q", d.Route)
 	}
 }
+
+func TestStateOfRemovedCandidateIsIgnored(t *testing.T) {
+	base, _ := Compile(testConfig(t, candCfg))
+	tab, _ := base.WithState(State{Routes: map[string][]CandidateState{"r": {{Model: "other", Version: "v1", Stage: StagePromoted, Share: 1}}}})
+	if d, _ := tab.Decide(&Request{Model: "big", User: "u"}); d.Targets[0].Candidate || d.Stage != StageShadow {
+		t.Fatalf("a candidate removed from the config still serves: %+v", d)
+	}
+}
