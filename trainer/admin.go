@@ -1,0 +1,185 @@
+package trainer
+
+import (
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/fledgling-ai/fledgling/internal/openai"
+)
+
+// Register adds the trainer's admin API to mux (admin auth is applied by
+// the gateway in front of it):
+//
+//	POST /admin/v1/datasets            {"route":R}: build a dataset version
+//	GET  /admin/v1/datasets?route=R    dataset versions, newest first
+//	POST /admin/v1/jobs                {"route":R} or {"dataset_id":D}: manual job
+//	GET  /admin/v1/jobs?route=R&limit=N
+//	GET  /admin/v1/jobs/{id}
+//	GET  /admin/v1/jobs/{id}/logs?after=SEQ&limit=N
+//	POST /admin/v1/jobs/{id}/cancel
+//	GET  /admin/v1/trainer/candidates?route=R
+func (s *Service) Register(mux *http.ServeMux) {
+	mux.HandleFunc("POST /admin/v1/datasets", s.postDataset)
+	mux.HandleFunc("GET /admin/v1/datasets", s.getDatasets)
+	mux.HandleFunc("POST /admin/v1/jobs", s.postJob)
+	mux.HandleFunc("GET /admin/v1/jobs", s.getJobs)
+	mux.HandleFunc("GET /admin/v1/jobs/{id}", s.getJob)
+	mux.HandleFunc("GET /admin/v1/jobs/{id}/logs", s.getLogs)
+	mux.HandleFunc("POST /admin/v1/jobs/{id}/cancel", s.cancelJob)
+	mux.HandleFunc("GET /admin/v1/trainer/candidates", s.getCandidates)
+}
+
+type trainRequest struct {
+	Route     string `json:"route"`
+	DatasetID string `json:"dataset_id"`
+}
+
+func readTrainRequest(w http.ResponseWriter, r *http.Request) (trainRequest, bool) {
+	var req trainRequest
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<16)).Decode(&req); err != nil {
+		writeError(w, http.StatusBadRequest, "invalid JSON body: "+err.Error(), "")
+		return req, false
+	}
+	if req.Route == "" && req.DatasetID == "" {
+		writeError(w, http.StatusBadRequest, "route is required", "route")
+		return req, false
+	}
+	return req, true
+}
+
+func (s *Service) postDataset(w http.ResponseWriter, r *http.Request) {
+	req, ok := readTrainRequest(w, r)
+	if !ok {
+		return
+	}
+	ds, err := s.Builder.Build(r.Context(), req.Route, nil)
+	if err != nil {
+		writeErr(w, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, ds)
+}
+
+func (s *Service) getDatasets(w http.ResponseWriter, r *http.Request) {
+	ds, err := s.Builder.Datasets(r.Context(), r.URL.Query().Get("route"))
+	if err != nil {
+		writeErr(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"object": "list", "data": nonNil(ds)})
+}
+
+func (s *Service) postJob(w http.ResponseWriter, r *http.Request) {
+	req, ok := readTrainRequest(w, r)
+	if !ok {
+		return
+	}
+	var job *Job
+	var err error
+	if req.DatasetID != "" {
+		job, err = s.TrainDataset(r.Context(), req.DatasetID)
+	} else {
+		job, err = s.Train(r.Context(), req.Route, ReasonManual)
+	}
+	if err != nil {
+		writeErr(w, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, job)
+}
+
+func (s *Service) getJobs(w http.ResponseWriter, r *http.Request) {
+	limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
+	jobs, err := s.Jobs.List(r.Context(), r.URL.Query().Get("route"), limit)
+	if err != nil {
+		writeErr(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"object": "list", "data": nonNil(jobs)})
+}
+
+func (s *Service) getJob(w http.ResponseWriter, r *http.Request) {
+	job, err := s.Jobs.Get(r.Context(), r.PathValue("id"))
+	if err != nil {
+		writeErr(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, job)
+}
+
+func (s *Service) getLogs(w http.ResponseWriter, r *http.Request) {
+	if _, err := s.Jobs.Get(r.Context(), r.PathValue("id")); err != nil {
+		writeErr(w, err)
+		return
+	}
+	after, _ := strconv.ParseInt(r.URL.Query().Get("after"), 10, 64)
+	limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
+	lines, err := s.Jobs.Logs(r.Context(), r.PathValue("id"), after, limit)
+	if err != nil {
+		writeErr(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"object": "list", "data": nonNil(lines)})
+}
+
+func (s *Service) cancelJob(w http.ResponseWriter, r *http.Request) {
+	job, err := s.Jobs.Cancel(r.Context(), r.PathValue("id"))
+	if err != nil {
+		writeErr(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, job)
+}
+
+func (s *Service) getCandidates(w http.ResponseWriter, r *http.Request) {
+	if s.Registry == nil {
+		writeJSON(w, http.StatusOK, map[string]any{"object": "list", "data": []NewCandidate{}})
+		return
+	}
+	cs, err := s.Registry.Candidates(r.Context(), r.URL.Query().Get("route"))
+	if err != nil {
+		writeErr(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"object": "list", "data": nonNil(cs)})
+}
+
+func nonNil[T any](v []T) []T {
+	if v == nil {
+		return []T{}
+	}
+	return v
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+// writeErr maps the trainer's error classes to HTTP statuses.
+func writeErr(w http.ResponseWriter, err error) {
+	switch {
+	case errors.Is(err, ErrNotFound), errors.Is(err, sql.ErrNoRows):
+		writeError(w, http.StatusNotFound, err.Error(), "")
+	case errors.Is(err, ErrJobActive), errors.Is(err, ErrCooldown), errors.Is(err, ErrJobFinished):
+		writeError(w, http.StatusConflict, err.Error(), "")
+	case errors.Is(err, ErrNoExamples):
+		writeError(w, http.StatusUnprocessableEntity, err.Error(), "route")
+	default:
+		writeError(w, http.StatusInternalServerError, err.Error(), "")
+	}
+}
+
+func writeError(w http.ResponseWriter, status int, msg, param string) {
+	typ := "invalid_request_error"
+	if status >= 500 {
+		typ = "server_error"
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(openai.EncodeError(msg, typ, param, ""))
+}
