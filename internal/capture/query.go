@@ -144,3 +144,29 @@ func scanRecord(row scanner) (*Record, error) {
 	}
 	return rec, nil
 }
+
+// scanPage is how many records Scan reads per query.
+const scanPage = 500
+
+// Scan calls fn for every record of route (all routes when empty) with a
+// request time in [from, to), oldest first, paging through the table so the
+// whole range is never held in memory. An error from fn stops the scan and
+// is returned.
+func (s *Store) Scan(ctx context.Context, route string, from, to time.Time, fn func(*Record) error) error {
+	f := Filter{Route: route, From: from, To: to, Limit: scanPage}
+	for {
+		page, err := s.Query(ctx, f)
+		if err != nil {
+			return err
+		}
+		for _, r := range page {
+			if err := fn(r); err != nil {
+				return err
+			}
+		}
+		if len(page) < scanPage {
+			return nil
+		}
+		f.AfterID = page[len(page)-1].ID
+	}
+}

@@ -153,3 +153,29 @@ func ids(rs []*Record) []string {
 	}
 	return out
 }
+
+func TestScanPagesThroughARouteAndTimeRange(t *testing.T) {
+	db := openDB(t, store.SQLite)
+	w := newTestWriter(t, db, func(o *Options) { o.BatchSize = 2000; o.QueueSize = 4000 })
+	for i := 0; i < 1200; i++ {
+		route := "chat"
+		if i%4 == 0 {
+			route = "tools"
+		}
+		w.Record(testRecord(i, route, "m"))
+	}
+	w.Close(context.Background())
+	var got []string
+	err := w.Scan(context.Background(), "chat", testEpoch.Add(100*time.Millisecond), testEpoch.Add(1100*time.Millisecond), func(r *Record) error {
+		got = append(got, r.ID)
+		return nil
+	})
+	if err != nil || len(got) != 750 || got[0] != "req-000101" || got[len(got)-1] != "req-001099" {
+		t.Fatalf("scan: %d records (%v…), err %v; want 750 from req-000101 to req-001099", len(got), got[:min(3, len(got))], err)
+	}
+	stop := errors.New("stop")
+	n := 0
+	if err := w.Scan(context.Background(), "", time.Time{}, time.Time{}, func(*Record) error { n++; return stop }); !errors.Is(err, stop) || n != 1 {
+		t.Fatalf("fn error must stop the scan: %v after %d", err, n)
+	}
+}
