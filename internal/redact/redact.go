@@ -37,6 +37,7 @@ type Redactor struct {
 
 	mu      sync.RWMutex
 	secrets [][]byte // longest first, so a key containing another is masked whole
+	hashes  map[string]bool
 }
 
 // New compiles the configured builtins and patterns. The config has been
@@ -80,6 +81,7 @@ func (r *Redactor) AddSecret(s string) {
 // when nothing matched, so callers must not modify the result in place.
 func (r *Redactor) Bytes(b []byte) []byte {
 	b = r.scrubSecrets(b)
+	b = r.scrubHashed(b)
 	for _, re := range r.patterns {
 		if re.Match(b) {
 			b = re.ReplaceAll(b, r.replacement)
@@ -125,13 +127,13 @@ func (r *Redactor) scrubSecrets(b []byte) []byte {
 func (r *Redactor) active() bool {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	return len(r.patterns) > 0 || len(r.secrets) > 0
+	return len(r.patterns) > 0 || len(r.secrets) > 0 || len(r.hashes) > 0
 }
 
 // matchesAny reports whether raw bytes contain a secret or a pattern match;
 // when they do not, the JSON walk is skipped entirely.
 func (r *Redactor) matchesAny(b []byte) bool {
-	if r.Secrets(b) {
+	if r.Secrets(b) || r.hasHashed(b) {
 		return true
 	}
 	for _, re := range r.patterns {

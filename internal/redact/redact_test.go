@@ -1,6 +1,8 @@
 package redact
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -63,5 +65,20 @@ func TestJSONKeepsKeysAndValidity(t *testing.T) {
 	want := `{"secret": "a [REDACTED]\\n", "list":["[REDACTED]", 1, true, null]}`
 	if got != want {
 		t.Fatalf("got  %s\nwant %s", got, want)
+	}
+}
+
+func TestSecretsKnownOnlyByHashAreMasked(t *testing.T) {
+	r := New(config.Redaction{})
+	key := "fk-live-abcdefghijklmnop0123"
+	sum := sha256.Sum256([]byte(key))
+	r.AddSecretHash(hex.EncodeToString(sum[:]))
+	in := &capture.Record{Request: json.RawMessage(`{"messages":[{"role":"user","content":"my key is ` + key + ` ok"}]}`)}
+	out := r.Redact(in)
+	if strings.Contains(string(out.Request), key) || !strings.Contains(string(out.Request), "my key is [SECRET] ok") {
+		t.Fatalf("hashed key not masked: %s", out.Request)
+	}
+	if got := r.String("unrelated-token-that-is-long"); got != "unrelated-token-that-is-long" {
+		t.Fatalf("unrelated token changed: %s", got)
 	}
 }
