@@ -99,6 +99,8 @@ func (testPricer) Cost(model string, u openai.Usage) (int64, bool) {
 	return in + 2*out, true
 }
 
+type configT = config.Config
+
 type envOption func(*config.Config, *Options)
 
 func newEnv(t *testing.T, fault func(n int, r fakeupstream.Request) fakeupstream.Fault, opts ...envOption) *env {

@@ -34,6 +34,9 @@ type Fault struct {
 	MalformedAfter  int           // send a non-JSON event after this many events
 	ErrorAfter      int           // send an in-band error event after this many events
 	NoDone          bool          // end without data: [DONE]
+	// Before the first event (after 200 headers): drop the connection, send
+	// an in-band error, or send a malformed event.
+	CutFirst, ErrorFirst, MalformedFirst bool
 	EventDelay      time.Duration // wait between events
 	// Content replaces the generated answer text.
 	Content string

@@ -17,6 +17,16 @@ func writeEvents(w http.ResponseWriter, r *http.Request, f Fault, evs []event, d
 		canceled(f)
 		return
 	}
+	switch {
+	case f.CutFirst:
+		panic(http.ErrAbortHandler)
+	case f.ErrorFirst:
+		writeErrorEvent(w)
+		return
+	case f.MalformedFirst:
+		writeMalformed(w)
+		return
+	}
 	for i, ev := range evs {
 		if i > 0 && !sleep(r, f.EventDelay) {
 			canceled(f)
@@ -30,12 +40,10 @@ func writeEvents(w http.ResponseWriter, r *http.Request, f Fault, evs []event, d
 			canceled(f)
 			return
 		case f.MalformedAfter > 0 && i == f.MalformedAfter:
-			_, _ = io.WriteString(w, "data: {\"id\":\"broken\",\"choices\":[{\"delta\":\n\n")
-			flush(w)
+			writeMalformed(w)
 			return
 		case f.ErrorAfter > 0 && i == f.ErrorAfter:
-			_, _ = io.WriteString(w, `data: {"error":{"message":"The server had an error while processing your request.","type":"server_error","param":null,"code":null}}`+"\n\n")
-			flush(w)
+			writeErrorEvent(w)
 			return
 		}
 		if ev.name != "" {
@@ -60,4 +68,14 @@ func canceled(f Fault) {
 	if f.OnCancel != nil {
 		f.OnCancel()
 	}
+}
+
+func writeMalformed(w http.ResponseWriter) {
+	_, _ = io.WriteString(w, "data: {\"id\":\"broken\",\"choices\":[{\"delta\":\n\n")
+	flush(w)
+}
+
+func writeErrorEvent(w http.ResponseWriter) {
+	_, _ = io.WriteString(w, `data: {"error":{"message":"The server had an error while processing your request.","type":"server_error","param":null,"code":null}}`+"\n\n")
+	flush(w)
 }
