@@ -29,7 +29,7 @@ type rawQuestion struct {
 // rawAnswer is one BFCL answer line: per expected call, function name →
 // parameter → every acceptable value ("" = may be omitted).
 type rawAnswer struct {
-	ID          string                         `json:"id"`
+	ID          string                        `json:"id"`
 	GroundTruth []map[string]map[string][]any `json:"ground_truth"`
 }
 
