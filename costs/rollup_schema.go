@@ -12,9 +12,16 @@ import (
 // Unix seconds, UTC; dim is "all" (value ""), "route", "model", "key" or
 // "tag". Every column but the key is a sum, so rows are maintained by upsert
 // with x = x + excluded.x.
+//
+// On SQLite the table is WITHOUT ROWID, so rows are stored in key order and a
+// dashboard range read is one contiguous scan.
 var rollupMigrations = []store.Migration{{
-	Version: 1,
-	Default: `CREATE TABLE IF NOT EXISTS cost_rollups (
+	Version:  1,
+	SQLite:   rollupTable + " WITHOUT ROWID",
+	Postgres: rollupTable,
+}}
+
+const rollupTable = `CREATE TABLE IF NOT EXISTS cost_rollups (
 		period TEXT NOT NULL,
 		dim TEXT NOT NULL,
 		bucket BIGINT NOT NULL,
@@ -32,8 +39,7 @@ var rollupMigrations = []store.Migration{{
 		candidate_cost_micros BIGINT NOT NULL DEFAULT 0,
 		failed_attempts BIGINT NOT NULL DEFAULT 0,
 		failed_attempt_micros BIGINT NOT NULL DEFAULT 0,
-		PRIMARY KEY (period, dim, bucket, value))`,
-}}
+		PRIMARY KEY (period, dim, bucket, value))`
 
 // sumColumns are the summed columns, in Totals field order.
 var sumColumns = []string{

@@ -97,3 +97,32 @@ func TestRollupsOnBothDialects(t *testing.T) {
 		})
 	}
 }
+
+func TestHourSumsOverRaggedRangesUseDayRowsCorrectly(t *testing.T) {
+	start := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	var recs []*capture.Record
+	for i := 0; i < 24*4; i++ { // one call per hour for four days, 1 µ$ × hour index
+		recs = append(recs, &capture.Record{Time: start.Add(time.Duration(i)*time.Hour + 17*time.Minute), Route: "r", AnsweringModel: "m",
+			Status: 200, Priced: true, CostMicros: int64(i), Usage: openai.Usage{Input: openai.Some(1), Output: openai.Some(1)}})
+	}
+	for _, db := range testDBs(t) {
+		ctx := context.Background()
+		r, err := OpenRollups(ctx, db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		writeVia(t, r, recs)
+		for _, rg := range [][2]int{{5, 90}, {0, 96}, {5, 20}, {24, 48}, {23, 25}} {
+			from, to := start.Add(time.Duration(rg[0])*time.Hour), start.Add(time.Duration(rg[1])*time.Hour)
+			sums, err := r.Sums(ctx, "hour", "route", from, to)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// hours a..b−1 cost a + … + (b−1) = (a + b − 1)(b − a) / 2 µ$
+			a, b := int64(rg[0]), int64(rg[1])
+			if got := sums["r"]; got.CostMicros != (a+b-1)*(b-a)/2 || got.Calls != b-a {
+				t.Errorf("%s hours [%d,%d): cost %d calls %d; want %d and %d", db.Dialect, a, b, got.CostMicros, got.Calls, (a+b-1)*(b-a)/2, b-a)
+			}
+		}
+	}
+}

@@ -47,7 +47,12 @@ func (b *builder) fillSeries(ctx context.Context, p params, rep *Report) error {
 		index[t] = i
 	}
 	n := len(rep.Buckets)
-	all, err := b.rollups.Rows(ctx, p.Interval, "all", p.From, p.To)
+	sums, err := b.rollups.Sums(ctx, p.Interval, "all", p.From, p.To)
+	if err != nil {
+		return err
+	}
+	rep.Totals.Totals = sums[""]
+	all, err := b.rollups.Series(ctx, p.Interval, "all", p.From, p.To)
 	if err != nil {
 		return err
 	}
@@ -57,12 +62,11 @@ func (b *builder) fillSeries(ctx context.Context, p params, rep *Report) error {
 		if !ok {
 			continue
 		}
-		rep.Totals.Add(r.Totals)
 		s.Calls[i], s.CostMicros[i], s.CounterfactualMicros[i] = r.Calls, r.CostMicros, r.CounterfactualMicros
 		s.RealizedSavingsMicros[i], s.FailedAttemptMicros[i] = r.RealizedSavingsMicros(), r.FailedAttemptMicros
 	}
 	rep.Savings = s
-	groups, err := b.rollups.Rows(ctx, p.Interval, p.GroupBy, p.From, p.To)
+	groups, err := b.rollups.Series(ctx, p.Interval, p.GroupBy, p.From, p.To)
 	if err != nil {
 		return err
 	}
@@ -71,7 +75,7 @@ func (b *builder) fillSeries(ctx context.Context, p params, rep *Report) error {
 }
 
 // groupSeries turns rows into one dense series per value, costliest first.
-func groupSeries(rows []costs.Row, index map[time.Time]int, n int) []Series {
+func groupSeries(rows []costs.Point, index map[time.Time]int, n int) []Series {
 	byKey := map[string]*Series{}
 	for _, r := range rows {
 		i, ok := index[r.Bucket]
@@ -169,7 +173,7 @@ func (b *builder) fillRoutes(rep *Report, sums map[string]costs.Totals, cands ma
 }
 
 func (b *builder) fillUnpriced(ctx context.Context, p params, rep *Report) error {
-	models, err := b.rollups.Sums(ctx, p.Interval, "model", p.From, p.To)
+	models, err := b.rollups.Unpriced(ctx, p.Interval, p.From, p.To)
 	if err != nil {
 		return err
 	}

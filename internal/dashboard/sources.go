@@ -9,8 +9,9 @@ import (
 
 // RollupReader reads the cost rollups (implemented by *costs.Rollups).
 type RollupReader interface {
-	Rows(ctx context.Context, period, dim string, from, to time.Time) ([]costs.Row, error)
+	Series(ctx context.Context, period, dim string, from, to time.Time) ([]costs.Point, error)
 	Sums(ctx context.Context, period, dim string, from, to time.Time) (map[string]costs.Totals, error)
+	Unpriced(ctx context.Context, period string, from, to time.Time) (map[string]costs.Totals, error)
 }
 
 // CandidateSource reports each candidate's shadow evidence and cost over a
