@@ -17,17 +17,30 @@ func ExtractInto(dst []float32, body []byte, taskKey string) {
 	}
 	// The body is not modified while we read it, so a zero-copy view is safe.
 	root := gjson.Parse(unsafe.String(unsafe.SliceData(body), len(body)))
-	e := extractor{v: v, task: fnvOffset}
-	e.messages(root.Get("messages"))
-	e.tools(root.Get("tools"), root.Get("functions"))
-	e.format(root.Get("response_format"))
-	if root.Get("tool_choice").Exists() {
-		v[DenseOff+DenseHasToolChoice] = 1
-	}
+	e := extractor{v: v, sysHash: fnvOffset, toolHash: fnvOffset, formatHash: fnvOffset}
+	// One pass over the top level: each Get would rescan the whole body.
+	var tools, functions gjson.Result
+	root.ForEach(func(k, val gjson.Result) bool {
+		switch k.Str {
+		case "messages":
+			e.messages(val)
+		case "tools":
+			tools = val
+		case "functions":
+			functions = val
+		case "response_format":
+			e.format(val)
+		case "tool_choice":
+			v[DenseOff+DenseHasToolChoice] = 1
+		}
+		return true
+	})
+	e.tools(tools, functions)
+	task := fmix(e.sysHash) ^ fmix(e.toolHash+1) ^ fmix(e.formatHash+2)
 	if taskKey != "" {
-		e.task = fnvString(fnvOffset, taskKey)
+		task = fnvString(fnvOffset, taskKey)
 	}
-	v[TaskOff+int(fmix(e.task^seedTask)%TaskBuckets)] = 1
+	v[TaskOff+int(fmix(task^seedTask)%TaskBuckets)] = 1
 	v[DenseOff+DenseBodyLen] = logScale(len(body), 12)
 	normalize(v[UserOff : UserOff+TextBuckets])
 	normalize(v[SystemOff : SystemOff+TextBuckets])
@@ -36,8 +49,10 @@ func ExtractInto(dst []float32, body []byte, taskKey string) {
 
 // extractor carries the per-request state of one ExtractInto call.
 type extractor struct {
-	v    []float32
-	task uint32 // running hash of the derived task key
+	v []float32
+	// running hashes of the parts of the derived task key (kept apart so the
+	// order of the body's fields does not matter)
+	sysHash, toolHash, formatHash uint32
 }
 
 func (e *extractor) messages(msgs gjson.Result) {
@@ -51,7 +66,7 @@ func (e *extractor) messages(msgs gjson.Result) {
 		case "system", "developer":
 			c := m.Get("content")
 			sysLen += contentText(c, func(s string) { hashText(e.v[SystemOff:SystemOff+TextBuckets], s, seedSystem) })
-			e.task = fnvString(e.task, c.Raw)
+			e.sysHash = fnvString(e.sysHash, c.Raw)
 		case "assistant":
 			assistant++
 		case "tool", "function":
@@ -92,9 +107,10 @@ func (e *extractor) tools(tools, functions gjson.Result) {
 	count := 0
 	add := func(name string) {
 		count++
-		h := fmix(fnvString(fnvOffset, name) ^ seedTool)
+		nh := fnvString(fnvOffset, name)
+		h := fmix(nh ^ seedTool)
 		e.v[ToolOff+int(h%ToolBuckets)] += sign(h)
-		e.task = fnvString(e.task, name)
+		e.toolHash += fmix(nh) // a sum: the order of the tools does not matter
 	}
 	tools.ForEach(func(_, t gjson.Result) bool { add(t.Get("function.name").Str); return true })
 	functions.ForEach(func(_, f gjson.Result) bool { add(f.Get("name").Str); return true })
@@ -120,8 +136,8 @@ func (e *extractor) format(rf gjson.Result) {
 	case "json_schema":
 		d[DenseFormatSchema] = 1
 	}
-	e.task = fnvString(e.task, typ)
-	e.task = fnvString(e.task, rf.Get("json_schema.schema").Raw)
+	e.formatHash = fnvString(e.formatHash, typ)
+	e.formatHash = fnvString(e.formatHash, rf.Get("json_schema.schema").Raw)
 }
 
 // logScale is log1p(n)/div, a length squashed into roughly [0, 1].

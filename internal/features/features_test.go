@@ -93,6 +93,16 @@ func TestTaskKeyOverrideAndFormat(t *testing.T) {
 	}
 }
 
+func TestFieldOrderDoesNotMatter(t *testing.T) {
+	a := Extract([]byte(`{"model":"m","tools":[{"function":{"name":"a"}},{"function":{"name":"b"}}],"messages":[{"role":"system","content":"s"},{"role":"user","content":"u"}]}`), "")
+	b := Extract([]byte(`{"messages":[{"role":"system","content":"s"},{"role":"user","content":"u"}],"tools":[{"function":{"name":"b"}},{"function":{"name":"a"}}],"model":"m"}`), "")
+	for i := range a {
+		if a[i] != b[i] {
+			t.Fatalf("feature %d depends on field or tool order", i)
+		}
+	}
+}
+
 func TestBadInputNeverPanics(t *testing.T) {
 	for _, b := range []string{"", "{", "null", `{"messages":5}`, `{"messages":[{"role":"user","content":{"x":1}}]}`, `[1,2]`} {
 		v := Extract([]byte(b), "")
@@ -107,6 +117,23 @@ func TestLongTextIsBounded(t *testing.T) {
 	v := Extract([]byte(long), "")
 	if n := norm(v[UserOff : UserOff+TextBuckets]); math.Abs(n-1) > 1e-5 {
 		t.Fatalf("norm %v", n)
+	}
+}
+
+// bigBody is a BFCL "multiple"-like request: several tools with schemas.
+func bigBody() []byte {
+	tool := `{"type":"function","function":{"name":"triangle_properties_get","description":"Retrieve the dimensions, such as area and perimeter, of a triangle if lengths of three sides are given.","parameters":{"type":"object","properties":{"side1":{"type":"integer","description":"The length of first side of the triangle."},"side2":{"type":"integer","description":"The length of second side."},"get_area":{"type":"boolean","description":"A flag to determine whether to calculate the area of triangle. Default is true."}},"required":["side1","side2"]}}}`
+	tools := strings.TrimSuffix(strings.Repeat(tool+",", 6), ",")
+	return []byte(`{"model":"m","messages":[{"role":"system","content":"You are a general-purpose assistant connected to many services. Pick the single most appropriate function for the user's request and call it with the right arguments."},{"role":"user","content":"Can I find the dimensions and properties of a triangle, if I know its three sides are 5 units, 4 units and 3 units long?"}],"tools":[` + tools + `]}`)
+}
+
+func BenchmarkExtractToolsBody(b *testing.B) {
+	req := bigBody()
+	dst := make([]float32, Dim)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(req)))
+	for b.Loop() {
+		ExtractInto(dst, req, "")
 	}
 }
 

@@ -1,0 +1,136 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"sort"
+	"sync"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/fledgling-ai/fledgling/internal/features"
+	"github.com/fledgling-ai/fledgling/internal/onnx"
+	"github.com/fledgling-ai/fledgling/trainer/learned"
+)
+
+// latencyTable times the per-request routing work: features alone (the
+// baseline), features + ONNX Runtime score, features + the same model in Go;
+// then the ONNX path with 2 goroutines on one session (mutex-like) and on a
+// pool of 2.
+func latencyTable(reqs []demoRequest, models []*learned.Model, quick bool) error {
+	iters := 20000
+	if quick {
+		iters = 3000
+	}
+	load, _ := os.ReadFile("/proc/loadavg")
+	fmt.Printf("\nrouting decision latency over %d requests (target p99 < 50µs); load average now %s", iters, load)
+	fmt.Println("wall = elapsed time; cpu = the calling thread's CPU time (excludes time the thread waited for a core)")
+	fmt.Printf("%-40s %9s %9s %9s %9s %9s\n", "path", "wall p50", "wall p99", "cpu p50", "cpu p99", "cpu max")
+	buf := make([]float32, features.Dim)
+	report("features only (baseline)", timeEach(reqs, iters, func(b []byte) error {
+		features.ExtractInto(buf, b, "")
+		return nil
+	}))
+	for _, m := range models {
+		s, err := onnx.OpenBytes(m.ONNX(), onnx.Options{Sessions: 1})
+		if err != nil {
+			return err
+		}
+		kind := fmt.Sprintf("%s(%d hidden)", map[bool]string{true: "MLP", false: "logistic"}[m.Hidden > 0], m.Hidden)
+		report("features + ONNX score, "+kind, timeEach(reqs, iters, func(b []byte) error {
+			features.ExtractInto(buf, b, "")
+			_, err := s.Score(buf)
+			return err
+		}))
+		report("features + Go score, "+kind, timeEach(reqs, iters, func(b []byte) error {
+			features.ExtractInto(buf, b, "")
+			_, err := m.Score(buf)
+			return err
+		}))
+		s.Close()
+	}
+	return contention(reqs, models[len(models)-1], iters)
+}
+
+// contention runs the ONNX path from 2 goroutines with 1 and 2 sessions.
+func contention(reqs []demoRequest, m *learned.Model, iters int) error {
+	for _, sessions := range []int{1, 2} {
+		s, err := onnx.OpenBytes(m.ONNX(), onnx.Options{Sessions: sessions})
+		if err != nil {
+			return err
+		}
+		var mu sync.Mutex
+		var all timings
+		var wg sync.WaitGroup
+		for g := 0; g < 2; g++ {
+			wg.Add(1)
+			go func(g int) {
+				defer wg.Done()
+				buf := make([]float32, features.Dim)
+				d := timeEach(reqs[g:], iters/2, func(b []byte) error {
+					features.ExtractInto(buf, b, "")
+					_, err := s.Score(buf)
+					return err
+				})
+				mu.Lock()
+				all.durs = append(all.durs, d.durs...)
+				all.cpu = append(all.cpu, d.cpu...)
+				if d.err != nil && all.err == nil {
+					all.err = d.err
+				}
+				mu.Unlock()
+			}(g)
+		}
+		wg.Wait()
+		s.Close()
+		report(fmt.Sprintf("2 goroutines, MLP, %d session(s)", sessions), all)
+	}
+	return nil
+}
+
+type timings struct {
+	durs, cpu []time.Duration
+	err       error
+}
+
+// timeEach runs f on iters request bodies, timing each call by the wall
+// clock and by the thread's CPU clock (the goroutine is locked to its thread).
+func timeEach(reqs []demoRequest, iters int, f func([]byte) error) timings {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	t := timings{durs: make([]time.Duration, 0, iters), cpu: make([]time.Duration, 0, iters)}
+	for i := 0; i < iters; i++ {
+		b := reqs[i%len(reqs)].body
+		c0 := threadCPU()
+		start := time.Now()
+		err := f(b)
+		t.durs = append(t.durs, time.Since(start))
+		t.cpu = append(t.cpu, threadCPU()-c0)
+		if err != nil && t.err == nil {
+			t.err = err
+		}
+	}
+	return t
+}
+
+func threadCPU() time.Duration {
+	var ts unix.Timespec
+	_ = unix.ClockGettime(unix.CLOCK_THREAD_CPUTIME_ID, &ts)
+	return time.Duration(ts.Nano())
+}
+
+func report(name string, t timings) {
+	if t.err != nil {
+		fmt.Printf("%-40s error: %v\n", name, t.err)
+		return
+	}
+	q := func(d []time.Duration, p float64) float64 {
+		return float64(d[int(p*float64(len(d)-1))].Nanoseconds()) / 1e3
+	}
+	for _, d := range [][]time.Duration{t.durs, t.cpu} {
+		sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
+	}
+	fmt.Printf("%-40s %9.1f %9.1f %9.1f %9.1f %9.1f\n", name, q(t.durs, 0.5), q(t.durs, 0.99), q(t.cpu, 0.5), q(t.cpu, 0.99), q(t.cpu, 1))
+}
