@@ -104,3 +104,7 @@ func contains(list []string, s string) bool {
 func errCompile(route, format string, args ...any) error {
 	return fmt.Errorf("compile route %q: %s", route, fmt.Sprintf(format, args...))
 }
+
+// Options are the state and scorers the table was compiled with, so a
+// recompile (config reload) can keep them.
+func (t *Table) Options() Options { return t.opts }
