@@ -107,4 +107,45 @@ func (p *Promotion) validate(ps *problems, path string) {
 	if p.MaxP95LatencyRatio < 1 {
 		ps.add(path+".max_p95_latency_ratio", "must be at least 1")
 	}
+	p.validateCounts(ps, path)
+	p.validateMargins(ps, path)
+}
+
+// validateCounts explains sample, duration and failure settings.
+func (p *Promotion) validateCounts(ps *problems, path string) {
+	if p.MinSamples < 1 {
+		ps.add(path+".min_samples", "must be at least 1 (the gate never passes on no evidence), got %d", p.MinSamples)
+	}
+	if p.StepSamples < 1 {
+		ps.add(path+".step_samples", "must be at least 1 per canary step, got %d", p.StepSamples)
+	}
+	if p.MinDuration < 0 || p.StepDuration < 0 || p.Cooldown < 0 {
+		ps.add(path, "min_duration, step_duration and cooldown must not be negative")
+	}
+	if p.FailuresBeforeRollback < 1 {
+		ps.add(path+".failures_before_rollback", "must be at least 1, got %d", p.FailuresBeforeRollback)
+	}
+	if p.MinNetSavingsUSD < 0 {
+		ps.add(path+".min_net_savings_usd", "must not be negative (it is a floor on projected savings per day), got %g", p.MinNetSavingsUSD)
+	}
+	seen := map[string]bool{}
+	for _, h := range p.HardGates {
+		if seen[h] {
+			ps.add(path+".hard_gates", "lists %q twice", h)
+		}
+		seen[h] = true
+	}
+}
+
+// validateMargins explains the hysteresis and guardrail ranges.
+func (p *Promotion) validateMargins(ps *problems, path string) {
+	if p.MaxErrorRateIncrease < 0 || p.MaxErrorRateIncrease > 1 {
+		ps.add(path+".max_error_rate_increase", "is an absolute error-rate difference within 0..1 (0.02 = 2 points), got %g", p.MaxErrorRateIncrease)
+	}
+	for _, name := range sortedKeys(p.Thresholds) {
+		if th := p.Thresholds[name]; p.DemotionMargin < 0 || p.DemotionMargin >= th {
+			ps.add(path+".demotion_margin", "must be within [0, %g) (below the %s threshold): once serving, %s fails only under threshold - margin; got %g", th, name, name, p.DemotionMargin)
+			break
+		}
+	}
 }

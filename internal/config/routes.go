@@ -183,7 +183,33 @@ func (r *Route) validateCandidates(ps *problems, path string, models map[string]
 			ps.add(p+".sample_rate", "must be within 0..1, got %g", c.SampleRate)
 		}
 		c.Promotion.validate(ps, p+".promotion")
+		r.validateGateEvaluators(ps, p, &c.Promotion)
 	}
+	if r.Policy == "learned" && len(r.Candidates) == 0 {
+		ps.add(path+".policy", "\"learned\" routes to a candidate, but the route has none")
+	}
+}
+
+// validateGateEvaluators: with an explicit evaluator list, a threshold on an
+// evaluator not in it would never see evidence and the gate could never pass.
+func (r *Route) validateGateEvaluators(ps *problems, path string, p *Promotion) {
+	if len(r.Evaluators) == 0 {
+		return
+	}
+	for _, name := range sortedKeys(p.Thresholds) {
+		if KnownEvaluators[name] && !contains(r.Evaluators, name) {
+			ps.add(path+".promotion.thresholds."+name, "evaluator %q is not in the route's evaluators %v, so the gate would never see evidence for it", name, r.Evaluators)
+		}
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }
 
 // KnownEvaluators are the evaluator names a route may list.
