@@ -1,6 +1,9 @@
 package config
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // Trainer configures datasets, training jobs and their backends.
 type Trainer struct {
@@ -137,25 +140,61 @@ func (t *Trainer) validate(ps *problems, c *Config) {
 	}
 }
 
-// Learned configures per-request learned routing (ONNX Runtime).
+// Learned configures per-request learned routing (ONNX Runtime). Routes opt
+// in with `policy: learned`; the gateway then needs ONNX Runtime (a cgo build
+// and the shared library, see `make onnxruntime`), which the app checks at
+// startup and reload (internal/onnx.Check).
 type Learned struct {
 	// ONNXRuntimePath is the path of libonnxruntime.so. Default
 	// "./third_party/onnxruntime/libonnxruntime.so" (see make onnxruntime).
 	ONNXRuntimePath string `yaml:"onnxruntime_path"`
 	// Models maps route name to a router model file (.onnx) and its threshold.
 	Models map[string]LearnedModel `yaml:"models"`
+	// Sessions is the number of ONNX Runtime sessions pooled per model.
+	// Default 0 = GOMAXPROCS, at most 8.
+	Sessions int `yaml:"sessions"`
+	// Training configures router training jobs (trainer/learned).
+	Training LearnedTraining `yaml:"training"`
 }
 
-// LearnedModel is one route's router model.
+// LearnedModel is one route's router model: a .onnx taking the feature
+// vector of internal/features (trained by Fledgling or brought by the user).
 type LearnedModel struct {
-	Path      string  `yaml:"path"`
+	// Path of the .onnx file. Required.
+	Path string `yaml:"path"`
+	// Threshold: a request goes to the candidate when its score ≥ Threshold
+	// (0..1; a value above 1 routes nothing). Trained models carry the
+	// chosen threshold in their metadata (fledgling.threshold) and report.
 	Threshold float64 `yaml:"threshold"`
-	Candidate string  `yaml:"candidate"`
+	// Candidate is the route's candidate model that serves routed requests.
+	// Default: the route's first candidate.
+	Candidate string `yaml:"candidate"`
+}
+
+// LearnedTraining configures router training.
+type LearnedTraining struct {
+	// Hidden lists the model shapes tried: 0 is logistic regression, n > 0 an
+	// MLP with n hidden ReLU units; the one that routes the most traffic
+	// within the quality threshold wins. Default [0, 32].
+	Hidden []int `yaml:"hidden"`
+	// Epochs over the training pairs. Default 40.
+	Epochs int `yaml:"epochs"`
+	// MinPairs of labelled shadow pairs before a router is trained. Default 300.
+	MinPairs int `yaml:"min_pairs"`
 }
 
 func (l *Learned) setDefaults() {
 	if l.ONNXRuntimePath == "" {
 		l.ONNXRuntimePath = "./third_party/onnxruntime/libonnxruntime.so"
+	}
+	if len(l.Training.Hidden) == 0 {
+		l.Training.Hidden = []int{0, 32}
+	}
+	if l.Training.Epochs == 0 {
+		l.Training.Epochs = 40
+	}
+	if l.Training.MinPairs == 0 {
+		l.Training.MinPairs = 300
 	}
 }
 
@@ -165,6 +204,48 @@ func (l *Learned) validate(ps *problems, c *Config) {
 			if _, ok := l.Models[r.Name]; !ok {
 				ps.add("learned_routing.models", "route %q (routes[%d]) uses policy learned but has no model", r.Name, i)
 			}
+		}
+	}
+	for name, m := range l.Models {
+		l.validateModel(ps, c, name, m)
+	}
+	if l.Sessions < 0 {
+		ps.add("learned_routing.sessions", "must be ≥ 0, got %d", l.Sessions)
+	}
+	for i, h := range l.Training.Hidden {
+		if h < 0 {
+			ps.add(fmt.Sprintf("learned_routing.training.hidden[%d]", i), "must be ≥ 0, got %d", h)
+		}
+	}
+	if l.Training.Epochs < 0 || l.Training.MinPairs < 0 {
+		ps.add("learned_routing.training", "epochs and min_pairs must be ≥ 0")
+	}
+}
+
+func (l *Learned) validateModel(ps *problems, c *Config, name string, m LearnedModel) {
+	path := "learned_routing.models." + name
+	var route *Route
+	for i := range c.Routes {
+		if c.Routes[i].Name == name {
+			route = &c.Routes[i]
+		}
+	}
+	if route == nil {
+		ps.add(path, "no route is named %q", name)
+	}
+	if m.Path == "" {
+		ps.add(path+".path", "is required")
+	}
+	if m.Threshold < 0 || m.Threshold > 2 || m.Threshold != m.Threshold {
+		ps.add(path+".threshold", "must be within 0..1 (above 1 routes nothing), got %g", m.Threshold)
+	}
+	if route != nil && m.Candidate != "" {
+		found := false
+		for _, cand := range route.Candidates {
+			found = found || cand.Model == m.Candidate
+		}
+		if !found {
+			ps.add(path+".candidate", "%q is not a candidate of route %q", m.Candidate, name)
 		}
 	}
 }
