@@ -173,10 +173,10 @@ func TestDriverAgreementMatchesGroundTruthCounters(t *testing.T) {
 	agree := map[string]float64{"calc": 0.95, "multi": 0.9, "parallel": 0.85, "extract": 0.5}
 	s, ts := startSim(t, fastConfig(agree))
 	d := newDriver(t, ts.URL, func(c *DriverConfig) {
-		c.Model, c.Requests, c.Concurrency, c.StreamShare, c.Users = "sim-small", 800, 8, 0.3, 200
+		c.Model, c.Requests, c.Concurrency, c.StreamShare, c.Users = "sim-small", 480, 8, 0.3, 200
 	})
 	sum := d.Run(context.Background())
-	if sum.Sent != 800 || sum.Failed != 0 || sum.ByModel["sim-small"] != 800 {
+	if sum.Sent != 480 || sum.Failed != 0 || sum.ByModel["sim-small"] != 480 {
 		t.Fatalf("summary: %s failures=%+v", sum, sum.Failures)
 	}
 	st := s.Stats().Models["sim-small"]
@@ -185,7 +185,7 @@ func TestDriverAgreementMatchesGroundTruthCounters(t *testing.T) {
 		prompt += r.PromptTokens
 		completion += r.CompletionTokens
 	}
-	if st.Calls != 800 || st.PromptTokens != prompt || st.CompletionTokens != completion {
+	if st.Calls != 480 || st.PromptTokens != prompt || st.CompletionTokens != completion {
 		t.Errorf("stats calls=%d prompt=%d completion=%d; driver saw prompt=%d completion=%d", st.Calls, st.PromptTokens, st.CompletionTokens, prompt, completion)
 	}
 	for name, want := range agree {
@@ -206,7 +206,7 @@ func TestRegressionInjection(t *testing.T) {
 	s, ts := startSim(t, fastConfig(map[string]float64{"*": 1}))
 	run := func() Summary {
 		d := newDriver(t, ts.URL, func(c *DriverConfig) {
-			c.Model, c.Requests, c.Mix = "sim-small", 200, map[string]float64{"calc": 1, "multi": 1}
+			c.Model, c.Requests, c.Concurrency, c.Mix = "sim-small", 120, 8, map[string]float64{"calc": 1, "multi": 1}
 		})
 		return d.Run(context.Background())
 	}
