@@ -8,9 +8,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/fledgling-ai/fledgling/gateway"
+	"github.com/fledgling-ai/fledgling/internal/capture"
 	"github.com/fledgling-ai/fledgling/internal/config"
 	"github.com/fledgling-ai/fledgling/internal/store"
+	"github.com/fledgling-ai/fledgling/internal/telemetry"
 	"github.com/fledgling-ai/fledgling/router"
+	"github.com/fledgling-ai/fledgling/trainer"
 )
 
 // services is everything serve builds, in the order it builds it. Each
@@ -29,8 +32,21 @@ type services struct {
 	pricer    gateway.Pricer
 	// redactor, when set, cleans records before telemetry and capture see them.
 	redactor gateway.Redactor
+	// metrics is the shared metrics struct (GenAI histograms, gateway
+	// counters, breaker state, background queue depth/drops); built by
+	// buildTelemetry, nil-safe.
+	metrics *telemetry.Metrics
+	// captures is the capture store's read side (Query, Get, Scan).
+	captures *capture.Store
 	// gateway is the HTTP proxy, built after every component.
 	gateway *gateway.Server
+
+	// trainer queues training jobs; promotion may call trainer.GateFailed(ctx, route)
+	// when a candidate fails its gate. Nil until buildTrainer ran.
+	trainer *trainer.Service
+	// candidateHooks run after the trainer registered a new candidate (see
+	// onCandidate): the place to add it to the router/shadow overlay.
+	candidateHooks []func(ctx context.Context, c trainer.NewCandidate) error
 
 	// admin serves /admin/v1/* and /v1/dashboard/* behind admin auth;
 	// public serves pages that need no key (e.g. /dashboard's static page).
@@ -49,6 +65,11 @@ type services struct {
 func (s *services) onClose(f func(ctx context.Context) error) { s.closers = append(s.closers, f) }
 func (s *services) onReload(f func(*config.Config) error)     { s.reloaders = append(s.reloaders, f) }
 func (s *services) background(f func(ctx context.Context))    { s.loops = append(s.loops, f) }
+
+// onCandidate registers a hook run for each candidate the trainer produces.
+func (s *services) onCandidate(f func(ctx context.Context, c trainer.NewCandidate) error) {
+	s.candidateHooks = append(s.candidateHooks, f)
+}
 
 // close runs closers in reverse order and returns the first error.
 func (s *services) close(ctx context.Context) error {
