@@ -1,9 +1,12 @@
 package redact
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
+	"log/slog"
 	"strings"
 	"testing"
 
@@ -80,5 +83,21 @@ func TestSecretsKnownOnlyByHashAreMasked(t *testing.T) {
 	}
 	if got := r.String("unrelated-token-that-is-long"); got != "unrelated-token-that-is-long" {
 		t.Fatalf("unrelated token changed: %s", got)
+	}
+}
+
+func TestLogHandlerMasksSecretsInMessagesAttrsErrorsAndGroups(t *testing.T) {
+	r := New(config.Redaction{Builtins: []string{"email"}})
+	r.AddSecret("sk-provider-0123456789abcdef")
+	var buf bytes.Buffer
+	log := slog.New(NewLogHandler(slog.NewTextHandler(&buf, nil), r)).With("k", "sk-provider-0123456789abcdef")
+	log.Info("msg sk-provider-0123456789abcdef", "err", errors.New("401: Incorrect API key provided: sk-provider-0123456789abcdef"),
+		slog.Group("g", "inner", "x sk-provider-0123456789abcdef"), "mail", "ops@example.com")
+	out := buf.String()
+	if strings.Contains(out, "sk-provider") || strings.Count(out, "[SECRET]") != 4 {
+		t.Fatalf("secret in log: %s", out)
+	}
+	if !strings.Contains(out, "ops@example.com") {
+		t.Fatalf("logs keep non-secret content: %s", out)
 	}
 }
