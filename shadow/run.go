@@ -127,10 +127,15 @@ func (t *Tee) score(j *job, p *Pair, in eval.Input) {
 
 func (t *Tee) evaluate(j *job, name string, in eval.Input, p *Pair) (eval.Result, bool) {
 	if name == "llm_judge" {
-		if t.deps.Judge == nil || p.CandidateError != "" {
+		judge := t.judge.Load()
+		if judge == nil || p.CandidateError != "" {
 			return eval.Result{}, false
 		}
-		r, cost, ok := t.deps.Judge.Evaluate(j.ctx, in)
+		ctx, cancel := context.WithTimeout(j.ctx, t.opts.Timeout)
+		defer cancel()
+		stop := context.AfterFunc(t.stop, cancel)
+		defer stop()
+		r, cost, ok := judge.Evaluate(ctx, in)
 		p.JudgeCost += cost
 		t.deps.Metrics.judgeCost.Add(float64(cost))
 		return r, ok

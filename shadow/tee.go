@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/fledgling-ai/fledgling/internal/capture"
@@ -54,6 +55,7 @@ type Tee struct {
 	deps    Deps
 	sampler *Sampler
 	evals   sync.Map // name → eval.Evaluator
+	judge   atomic.Pointer[Judge]
 
 	mu     sync.Mutex
 	queues map[string]*queue
@@ -74,8 +76,12 @@ func NewTee(o Options, d Deps) *Tee {
 	}
 	t := &Tee{opts: o, deps: d, sampler: NewSampler(o.MaxTasks), queues: map[string]*queue{}}
 	t.stop, t.cancel = context.WithCancel(context.Background())
+	t.judge.Store(d.Judge)
 	return t
 }
+
+// SetJudge replaces the llm_judge (nil: none), e.g. after a config reload.
+func (t *Tee) SetJudge(j *Judge) { t.judge.Store(j) }
 
 // job is one sampled shadow call with everything it needs copied out of
 // the record, so the gateway may reuse nothing of ours.
