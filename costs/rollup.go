@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -110,6 +111,8 @@ type rollupKey struct {
 // Periods are the rollup granularities and their bucket sizes.
 var Periods = map[string]time.Duration{"hour": time.Hour, "day": 24 * time.Hour}
 
+var periodNames = []string{"hour", "day"}
+
 // Batch is records aggregated into rollup rows, ready to upsert.
 type Batch map[rollupKey]*Totals
 
@@ -117,7 +120,8 @@ type Batch map[rollupKey]*Totals
 func (acc Batch) Add(recs ...*capture.Record) {
 	for _, rec := range recs {
 		t := recordTotals(rec)
-		for period, size := range Periods {
+		for _, period := range periodNames {
+			size := Periods[period]
 			b := rec.Time.UTC().Truncate(size).Unix()
 			for _, dv := range dimensions(rec) {
 				k := rollupKey{period, dv[0], b, dv[1]}
@@ -133,11 +137,10 @@ func (acc Batch) Add(recs ...*capture.Record) {
 // dimensions are the (dim, value) pairs a record is counted under. A record
 // with several tags counts under each, so tag rows do not add up to "all".
 func dimensions(rec *capture.Record) [][2]string {
-	out := [][2]string{{"all", ""}, {"route", rec.Route}, {"model", AnsweringModel(rec)}, {"key", rec.KeyID}}
-	seen := map[string]bool{}
-	for _, tag := range rec.Tags {
-		if !seen[tag] {
-			seen[tag] = true
+	out := make([][2]string, 4, 4+len(rec.Tags))
+	out[0], out[1], out[2], out[3] = [2]string{"all", ""}, [2]string{"route", rec.Route}, [2]string{"model", AnsweringModel(rec)}, [2]string{"key", rec.KeyID}
+	for i, tag := range rec.Tags {
+		if !slices.Contains(rec.Tags[:i], tag) {
 			out = append(out, [2]string{"tag", tag})
 		}
 	}

@@ -124,16 +124,22 @@ func ms(sorted []time.Duration, q float64) float64 {
 // before end: 12 routes, 10 models, 40 virtual keys, 8 tags.
 func syntheticRollups(n int, end time.Time) costs.Batch {
 	rng := rand.New(rand.NewPCG(1, 2))
+	names := func(prefix string, k int) []string {
+		out := make([]string, k)
+		for i := range out {
+			out[i] = fmt.Sprintf("%s-%02d", prefix, i)
+		}
+		return out
+	}
+	routes, models, keys, tags := names("route", 12), names("model", 10), names("key", 40), names("tag", 8)
 	b := costs.Batch{}
 	rec := &capture.Record{Kind: capture.KindChat, Status: 200, Priced: true, Tags: make([]string, 1)}
 	span := int64(30 * 24 * time.Hour)
 	for i := 0; i < n; i++ {
 		rec.Time = end.Add(-time.Duration(rng.Int64N(span)))
-		rec.Route = fmt.Sprintf("route-%02d", rng.IntN(12))
-		rec.PrimaryModel = "primary-" + rec.Route
-		rec.AnsweringModel = fmt.Sprintf("model-%d", rng.IntN(10))
-		rec.KeyID = fmt.Sprintf("key-%02d", rng.IntN(40))
-		rec.Tags[0] = fmt.Sprintf("tag-%d", rng.IntN(8))
+		r := rng.IntN(len(routes))
+		rec.Route, rec.PrimaryModel = routes[r], models[r%len(models)]
+		rec.AnsweringModel, rec.KeyID, rec.Tags[0] = models[rng.IntN(len(models))], keys[rng.IntN(len(keys))], tags[rng.IntN(len(tags))]
 		in, out := 100+rng.Int64N(3000), 10+rng.Int64N(800)
 		rec.Usage = openai.Usage{Input: openai.Some(in), Output: openai.Some(out)}
 		rec.CostMicros = in*2 + out*8
