@@ -38,8 +38,8 @@ lint: ## go vet + gofmt check
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
 
 fuzz: ## run the fuzz targets briefly
-	$(GO) test -run=^$$ -fuzz=FuzzSSEReader -fuzztime=10s ./gateway/...
-	$(GO) test -run=^$$ -fuzz=FuzzDecodeRequest -fuzztime=10s ./gateway/...
+	$(GO) test -run=^$$ -fuzz=FuzzSSEReader -fuzztime=10s ./internal/provider
+	$(GO) test -run=^$$ -fuzz=FuzzDecodeRequest -fuzztime=10s ./gateway
 
 demo: build ## the closed loop end to end with the simulator
 	$(GO) run ./cmd/fledgling-demo

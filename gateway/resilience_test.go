@@ -62,7 +62,9 @@ func TestRetryOnConnectionRefusedFallsBack(t *testing.T) {
 
 func TestRetryAfterMsIsHonoured(t *testing.T) {
 	e := newEnv(t, failFirst("big-upstream", 1, fakeupstream.Fault{Status: 429, Header: map[string]string{"retry-after-ms": "40"}}),
-		func(c *config.Config, _ *Options) { c.Retry.InitialBackoff, c.Retry.MaxBackoff = time.Millisecond, time.Second })
+		func(c *config.Config, _ *Options) {
+			c.Retry.InitialBackoff, c.Retry.MaxBackoff = time.Millisecond, time.Second
+		})
 	readAll(t, e.post("/v1/chat/completions", chatBody))
 	rec := e.record()
 	if len(rec.Attempts) != 2 {

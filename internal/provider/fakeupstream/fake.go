@@ -37,7 +37,7 @@ type Fault struct {
 	// Before the first event (after 200 headers): drop the connection, send
 	// an in-band error, or send a malformed event.
 	CutFirst, ErrorFirst, MalformedFirst bool
-	EventDelay      time.Duration // wait between events
+	EventDelay                           time.Duration // wait between events
 	// Content replaces the generated answer text.
 	Content string
 	// OnCancel is called when the client went away mid-answer.
