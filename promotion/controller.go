@@ -114,15 +114,30 @@ func (c *Controller) step(ctx context.Context, st *State, cs *Candidate, p *conf
 		}
 		win = &w
 	}
-	ch, tr, _ := Step(cs, p, &cum, win, now, otherServing(st, cs))
+	ch, tr, _ := Step(cs, p, &cum, win, now, otherServing(c.Config(), st, cs))
 	return ch, tr, nil
 }
 
-// otherServing reports whether another candidate on cs's route takes traffic.
-func otherServing(st *State, cs *Candidate) bool {
+// otherServing reports whether another configured candidate on cs's route
+// takes traffic (the state of a candidate removed from the config does not).
+func otherServing(cfg *config.Config, st *State, cs *Candidate) bool {
 	for k, o := range st.Candidates {
-		if k != cs.Key() && o.Route == cs.Route && o.serving() {
+		if k != cs.Key() && o.Route == cs.Route && o.serving() && configured(cfg, o) {
 			return true
+		}
+	}
+	return false
+}
+
+func configured(cfg *config.Config, c *Candidate) bool {
+	for _, r := range cfg.Routes {
+		if r.Name != c.Route {
+			continue
+		}
+		for _, cand := range r.Candidates {
+			if cand.Model == c.Model && cand.Version == c.Version {
+				return true
+			}
 		}
 	}
 	return false

@@ -45,6 +45,11 @@ func (s *services) buildPromotion(ctx context.Context) error {
 	m.Reread = promotionReread
 	p := &promotionWiring{s: s, m: m, cfg: s.cfg}
 	m.OnChange(p.apply)
+	if s.registry != nil {
+		metrics := promotion.NewMetrics(s.registry)
+		m.Observe = metrics.Observe
+		m.OnChange(metrics.State)
+	}
 	if err := m.Load(ctx); err != nil {
 		return err
 	}
