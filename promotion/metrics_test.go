@@ -28,8 +28,8 @@ func TestMetricsFollowTheState(t *testing.T) {
 	}
 	want := map[string]float64{
 		"fledgling_promotion_candidate_share,model=small,route=r,stage=canary-2,version=v1": 0.05,
-		"fledgling_promotion_state_version":                                                7,
-		"fledgling_promotion_transitions_total,actor=operator,route=r,to=canary":           1,
+		"fledgling_promotion_state_version":                                                 7,
+		"fledgling_promotion_transitions_total,actor=operator,route=r,to=canary":            1,
 	}
 	for k, v := range want {
 		if got[k] != v {
