@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/fledgling-ai/fledgling/costs"
 	"github.com/fledgling-ai/fledgling/internal/capture"
@@ -34,13 +35,21 @@ func (s *services) buildCosts(ctx context.Context) error {
 		s.log.Warn("the capture recorder takes no batch hooks: cost rollups and the dashboard will stay empty")
 	}
 	dash := dashboard.New(rollups, dashboard.Options{Routes: routeInfos(s.cfg), CatalogueDate: pricer.Catalogue().Date, Log: s.log})
+	var cfg atomic.Pointer[config.Config]
+	cfg.Store(s.cfg)
+	if cands, hist, err := s.dashboardSources(ctx, &cfg); err != nil {
+		s.log.Warn("dashboard: candidates and promotion history unavailable", "error", err)
+	} else {
+		dash.SetSources(cands, hist)
+	}
 	dash.Register(s.admin, s.public)
 	s.log.Info("costs ready", "catalogue", pricer.Catalogue().Sources, "models_in_catalogue", len(pricer.Catalogue().Names()))
-	s.onReload(func(cfg *config.Config) error {
-		if err := pricer.Reload(cfg); err != nil {
+	s.onReload(func(c *config.Config) error {
+		if err := pricer.Reload(c); err != nil {
 			return fmt.Errorf("costs: %w", err)
 		}
-		dash.SetRoutes(routeInfos(cfg), pricer.Catalogue().Date)
+		dash.SetRoutes(routeInfos(c), pricer.Catalogue().Date)
+		cfg.Store(c)
 		return nil
 	})
 	return nil

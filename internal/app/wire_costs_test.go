@@ -29,6 +29,7 @@ routes:
   - name: support
     match: {models: [support]}
     primary: gpt-4o
+    candidates: [{model: gpt-4o-mini}]
 storage: {dsn: "sqlite://DIR/f.db", spill_dir: "DIR/spill"}
 `
 
@@ -78,12 +79,14 @@ func TestBuildCostsWiresPricerRollupsAndDashboard(t *testing.T) {
 		} `json:"totals"`
 		Routes []struct {
 			Route, Primary string
+			Candidates     []struct{ Model, Stage string }
 		} `json:"routes"`
 	}
 	body := costsGet(t, s.admin, "/v1/dashboard/costs?group_by=route")
 	json.Unmarshal([]byte(body), &rep)
 	// realized: 7500 − 450 = 7050 µ$
-	if rep.Totals.Calls != 1 || rep.Totals.CostMicros != 450 || rep.Totals.RealizedSavingsMicros != 7050 || rep.Routes[0].Primary != "gpt-4o" {
+	if rep.Totals.Calls != 1 || rep.Totals.CostMicros != 450 || rep.Totals.RealizedSavingsMicros != 7050 || rep.Routes[0].Primary != "gpt-4o" ||
+		len(rep.Routes[0].Candidates) != 1 || rep.Routes[0].Candidates[0].Stage != "shadow" {
 		t.Fatalf("dashboard after one captured call: %s", body)
 	}
 	if page := costsGet(t, s.public, "/dashboard"); !strings.Contains(page, "dashboard.js") {
