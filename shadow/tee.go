@@ -101,7 +101,7 @@ type job struct {
 // Duplicate implements gateway.Tee. It only samples and enqueues; it never
 // blocks and never fails the caller.
 func (t *Tee) Duplicate(ctx context.Context, rec *capture.Record, d router.Decision) {
-	if rec == nil || len(d.Shadows) == 0 || len(rec.Request) == 0 || (rec.Kind != capture.KindChat && rec.Kind != "") {
+	if rec == nil || len(d.Shadows) == 0 || len(rec.Request) == 0 || (rec.Kind != capture.KindChat && rec.Kind != "") || clientAborted(rec) {
 		return
 	}
 	for _, sh := range d.Shadows {
@@ -119,6 +119,12 @@ func (t *Tee) Duplicate(ctx context.Context, rec *capture.Record, d router.Decis
 			t.deps.Metrics.dropped.WithLabelValues(j.callee, reason).Inc()
 		}
 	}
+}
+
+// clientAborted: the client went away. That is no model's error and leaves
+// no clean reference, so the call is not shadowed at all.
+func clientAborted(rec *capture.Record) bool {
+	return rec.ErrorClass == "canceled" || (rec.Truncated && rec.ErrorClass == "")
 }
 
 // candidateOf names the candidate of a pair. Forward: the shadow. Reverse:

@@ -189,3 +189,36 @@ func value(m prometheus.Metric) float64 {
 	}
 	return d.Gauge.GetValue()
 }
+
+// TestTeeSkipsWhatItCannotCompare: client aborts, non-chat calls and
+// routes without shadows are never replayed; a failed primary still is, and
+// counts as a primary error without scores.
+func TestTeeSkipsWhatItCannotCompare(t *testing.T) {
+	st := sqliteStore(t)
+	cand := newFakeModel(t, func(body []byte) (int, string) { return 200, chatResponse("slm", weatherCall(cityOf(body))) })
+	tee := NewTee(Options{}, Deps{Caller: httpCaller{cand.srv.URL}, Store: st})
+	d := decision(router.Shadow{Model: "slm", Version: "v1", Rate: 1})
+	canceled := record("c1", toolRequest("Paris"), weatherCall("Paris"))
+	canceled.ErrorClass, canceled.Status = "canceled", 499
+	cut := record("c2", toolRequest("Paris"), weatherCall("Paris"))
+	cut.Truncated = true
+	emb := record("c3", []byte(`{"model":"text-embedding-3-small","input":"hi"}`), openai.Message{})
+	emb.Kind = capture.KindEmbedding
+	failedPrimary := record("c4", toolRequest("Oslo"), openai.Message{})
+	failedPrimary.Status, failedPrimary.ErrorClass = 502, "connect"
+	for _, r := range []*capture.Record{canceled, cut, emb, failedPrimary} {
+		tee.Duplicate(context.Background(), r, d)
+	}
+	tee.Duplicate(context.Background(), record("c5", toolRequest("Rome"), weatherCall("Rome")), decision())
+	tee.Duplicate(context.Background(), nil, d)
+	if err := tee.Close(ctxTimeout(t, 5*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(cand.requests()); n != 1 {
+		t.Fatalf("candidate called %d times, want 1 (the failed primary only)", n)
+	}
+	ev, _ := st.Evidence(context.Background(), "weather", "slm", "v1", time.Time{})
+	if ev.Pairs != 1 || ev.PrimaryErrors != 1 || ev.CandidateErrors != 0 || len(ev.Evaluators) != 0 {
+		t.Fatalf("evidence: %+v", ev)
+	}
+}
