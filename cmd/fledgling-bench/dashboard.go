@@ -82,11 +82,14 @@ func benchOneDB(ctx context.Context, dsn string, batch costs.Batch, end time.Tim
 	admin := http.NewServeMux()
 	h.Register(admin, http.NewServeMux())
 	day, month := end.Add(-24*time.Hour).Format(time.RFC3339), end.Add(-30*24*time.Hour).Format(time.RFC3339)
-	views := []struct{ label, query string }{
-		{"1 day, hourly, by model (baseline)", "from=" + day + "&group_by=model"},
-		{"30 days, daily, by model", "from=" + month + "&group_by=model"},
-		{"30 days, daily, by key", "from=" + month + "&group_by=key"},
-		{"30 days, hourly, by model", "from=" + month + "&group_by=model&interval=hour"},
+	views := []struct {
+		label, query string
+		target       bool
+	}{
+		{"1 day, hourly, by model (baseline)", "from=" + day + "&group_by=model", false},
+		{"30 days, daily, by model", "from=" + month + "&group_by=model", true},
+		{"30 days, daily, by key", "from=" + month + "&group_by=key", false},
+		{"30 days, hourly, by model", "from=" + month + "&group_by=model&interval=hour", false},
 	}
 	for _, v := range views {
 		lat, err := measure(admin, "/v1/dashboard/costs?"+v.query, reqs)
@@ -94,6 +97,13 @@ func benchOneDB(ctx context.Context, dsn string, batch costs.Batch, end time.Tim
 			return err
 		}
 		fmt.Printf("%-10s %-34s %10.2f %10.2f %10.2f\n", db.Dialect, v.label, ms(lat, 0.50), ms(lat, 0.99), ms(lat, 1))
+		if v.target {
+			verdict := "met"
+			if ms(lat, 0.99) >= 100 {
+				verdict = "MISSED (check the machine's load: the 1-day baseline above shares it)"
+			}
+			fmt.Printf("%-10s target p99 < 100 ms for the 30-day view: %s\n", db.Dialect, verdict)
+		}
 	}
 	return nil
 }
