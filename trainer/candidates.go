@@ -24,9 +24,15 @@ type CandidateRegistry struct {
 
 // AddCandidate loads and records c.
 func (r *CandidateRegistry) AddCandidate(ctx context.Context, c NewCandidate) error {
+	_, err := r.Register(ctx, c)
+	return err
+}
+
+// Register loads and records c and returns it as recorded (Loaded set).
+func (r *CandidateRegistry) Register(ctx context.Context, c NewCandidate) (NewCandidate, error) {
 	if r.Loader != nil && c.AdapterPath != "" {
 		if err := r.Loader.Load(ctx, c.UpstreamModel, c.AdapterPath); err != nil {
-			return err
+			return c, err
 		}
 		c.Loaded = true
 	}
@@ -44,9 +50,9 @@ func (r *CandidateRegistry) AddCandidate(ctx context.Context, c NewCandidate) er
 		provider = excluded.provider, adapter_path = excluded.adapter_path, loaded = excluded.loaded`,
 		c.Route, c.Version, c.PublicModel, c.UpstreamModel, c.Provider, c.AdapterPath, c.BaseModel, c.JobID, c.DatasetID, loaded, ms(now))
 	if err != nil {
-		return fmt.Errorf("record candidate: %w", err)
+		return c, fmt.Errorf("record candidate: %w", err)
 	}
-	return nil
+	return c, nil
 }
 
 // Candidates lists recorded candidates, oldest first; route "" lists all.

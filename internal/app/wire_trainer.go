@@ -168,7 +168,8 @@ type candidateSink struct {
 }
 
 func (c candidateSink) AddCandidate(ctx context.Context, nc trainer.NewCandidate) error {
-	if err := c.registry.AddCandidate(ctx, nc); err != nil {
+	nc, err := c.registry.Register(ctx, nc)
+	if err != nil {
 		return err
 	}
 	if c.hook == nil {
