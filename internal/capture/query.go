@@ -43,7 +43,7 @@ func (s *Store) Query(ctx context.Context, f Filter) ([]*Record, error) {
 		order = "DESC"
 	}
 	args = append(args, f.limit())
-	q := "SELECT seq, record FROM captures" + where + " ORDER BY seq " + order + " LIMIT $" + strconv.Itoa(len(args))
+	q := "SELECT seq, request, record FROM captures" + where + " ORDER BY seq " + order + " LIMIT $" + strconv.Itoa(len(args))
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("query captures: %w", err)
@@ -70,7 +70,7 @@ func (s *Store) Query(ctx context.Context, f Filter) ([]*Record, error) {
 
 // Get returns one record by id, or ErrNotFound.
 func (s *Store) Get(ctx context.Context, id string) (*Record, error) {
-	row := s.db.QueryRowContext(ctx, `SELECT seq, record FROM captures WHERE id = $1`, id)
+	row := s.db.QueryRowContext(ctx, `SELECT seq, request, record FROM captures WHERE id = $1`, id)
 	rec, err := scanRecord(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("%w: %s", ErrNotFound, id)
@@ -131,8 +131,8 @@ type scanner interface{ Scan(dest ...any) error }
 
 func scanRecord(row scanner) (*Record, error) {
 	var seq int64
-	var data string
-	if err := row.Scan(&seq, &data); err != nil {
+	var request, data string
+	if err := row.Scan(&seq, &request, &data); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, err
 		}
@@ -141,6 +141,9 @@ func scanRecord(row scanner) (*Record, error) {
 	rec := &Record{}
 	if err := json.Unmarshal([]byte(data), rec); err != nil {
 		return nil, fmt.Errorf("decode capture %d: %w", seq, err)
+	}
+	if request != "" {
+		rec.Request = json.RawMessage(request)
 	}
 	return rec, nil
 }

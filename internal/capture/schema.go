@@ -5,8 +5,10 @@ import "github.com/fledgling-ai/fledgling/internal/store"
 // Component is the capture store's name in schema_migrations.
 const Component = "capture"
 
-// migrations create the captures table. Each record is kept whole as JSON in
-// record; the other columns exist to filter and index on. seq orders records
+// migrations create the captures table. Each record is kept whole: the
+// request body as sent in request, everything else as JSON in record (the
+// body is kept apart so that writing it costs no JSON re-encoding); the other
+// columns exist to filter and index on. seq orders records
 // by write and lets readers page with AfterID.
 var migrations = []store.Migration{{
 	Version: 1,
@@ -21,6 +23,7 @@ var migrations = []store.Migration{{
 		status INTEGER NOT NULL,
 		error_class TEXT NOT NULL,
 		trace_id TEXT NOT NULL,
+		request TEXT NOT NULL,
 		record TEXT NOT NULL);
 	CREATE INDEX IF NOT EXISTS captures_route_time ON captures (route, time_ns);
 	CREATE INDEX IF NOT EXISTS captures_model_time ON captures (model, time_ns);
@@ -36,6 +39,7 @@ var migrations = []store.Migration{{
 		status INTEGER NOT NULL,
 		error_class TEXT NOT NULL,
 		trace_id TEXT NOT NULL,
+		request TEXT NOT NULL,
 		record TEXT NOT NULL);
 	CREATE INDEX IF NOT EXISTS captures_route_time ON captures (route, time_ns);
 	CREATE INDEX IF NOT EXISTS captures_model_time ON captures (model, time_ns);
@@ -43,9 +47,9 @@ var migrations = []store.Migration{{
 }}
 
 // columns of one insert row, in order.
-const insertColumns = "id, time_ns, route, model, kind, key_id, status, error_class, trace_id, record"
+const insertColumns = "id, time_ns, route, model, kind, key_id, status, error_class, trace_id, request, record"
 
-const nInsertColumns = 10
+const nInsertColumns = 11
 
 // indexedModel is the model a record is filed under: the one that answered,
 // else the one requested (a call that failed before any upstream answered).

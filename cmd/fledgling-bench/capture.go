@@ -1,0 +1,357 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/fledgling-ai/fledgling/gateway"
+	"github.com/fledgling-ai/fledgling/internal/capture"
+	"github.com/fledgling-ai/fledgling/internal/config"
+	"github.com/fledgling-ai/fledgling/internal/redact"
+	"github.com/fledgling-ai/fledgling/internal/store"
+	"github.com/fledgling-ai/fledgling/internal/telemetry"
+	"github.com/fledgling-ai/fledgling/router"
+)
+
+func init() { register("capture", 30, runCaptureBench) }
+
+// runCaptureBench measures (1) what tracing + capture add to the gateway,
+// against the same gateway without them and against calling the upstream
+// directly, and (2) the capture writer's throughput on SQLite and
+// PostgreSQL against a naive one-row-per-transaction writer.
+func runCaptureBench(ctx context.Context, quick bool) error {
+	calls := 2000
+	records := 200000
+	if quick {
+		calls, records = 300, 20000
+	}
+	dir, err := os.MkdirTemp("", "fledgling-capture-bench")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	if err := capOverhead(ctx, dir, calls); err != nil {
+		return err
+	}
+	fmt.Println()
+	return capThroughput(ctx, dir, records)
+}
+
+const capBenchBody = `{"model":"gpt-4o-mini","user":"u1","temperature":0.2,"messages":[{"role":"system","content":"You are terse."},{"role":"user","content":"What is the capital of France? Reply with one word. Contact: ops@example.com"}]}`
+
+const capUpstreamReply = `{"id":"chatcmpl-b","object":"chat.completion","created":1,"model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"Paris."},"finish_reason":"stop"}],"usage":{"prompt_tokens":31,"completion_tokens":2,"total_tokens":33}}`
+
+// capSetup is one way of serving the benchmark's calls.
+type capSetup struct {
+	name  string
+	url   string
+	after func() // waits for background work (records handed off, flushed)
+}
+
+func capOverhead(ctx context.Context, dir string, calls int) error {
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(capUpstreamReply))
+	}))
+	defer upstream.Close()
+	sink := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.Copy(io.Discard, r.Body) }))
+	defer sink.Close()
+	cfg, err := capBenchConfig(dir, upstream.URL, sink.URL)
+	if err != nil {
+		return err
+	}
+	off, closeOff, err := capGateway(ctx, cfg, false)
+	if err != nil {
+		return err
+	}
+	defer closeOff()
+	on, closeOn, err := capGateway(ctx, cfg, true)
+	if err != nil {
+		return err
+	}
+	defer closeOn()
+	setups := []capSetup{{name: "upstream direct", url: upstream.URL + "/v1/chat/completions", after: func() {}}, off, on}
+	fmt.Printf("gateway, %d sequential non-streamed chat calls per setup, interleaved in %d rounds (in-process fake upstream; load average %s)\n",
+		calls, capRounds, capLoad())
+	res, err := capInterleaved(setups, calls)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("%-30s %10s %10s %14s %14s %12s\n", "setup", "p50 µs", "p99 µs", "added p50 µs", "added p99 µs", "CPU µs/call")
+	for i, s := range setups {
+		r := res[i]
+		fmt.Printf("%-30s %10.0f %10.0f %14.0f %14.0f %12.0f\n", s.name, us(r.p50), us(r.p99),
+			us(r.p50-res[0].p50), us(r.p99-res[0].p99), us(r.cpu))
+	}
+	ownOff, ownOn := res[1].p50-res[0].p50, res[2].p50-res[0].p50
+	if ownOff > 0 {
+		fmt.Printf("tracing+capture add %.0f µs p50 = %+.1f%% of the gateway's own added latency (target < 20%%); CPU %+.0f µs/call (spans, export, redaction, capture write — off the response path)\n",
+			us(ownOn-ownOff), 100*float64(ownOn-ownOff)/float64(ownOff), us(res[2].cpu-res[1].cpu))
+	}
+	return nil
+}
+
+// capRounds interleaves the setups so that load changes on a shared
+// machine hit them alike.
+const capRounds = 5
+
+func capInterleaved(setups []capSetup, calls int) ([]capResult, error) {
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
+	lats := make([][]time.Duration, len(setups))
+	cpus := make([]time.Duration, len(setups))
+	for _, s := range setups { // warm up connections and caches
+		for i := 0; i < 50; i++ {
+			if err := capCall(client, s.url); err != nil {
+				return nil, fmt.Errorf("%s: %w", s.name, err)
+			}
+		}
+		s.after()
+	}
+	per := max(calls/capRounds, 1)
+	for round := 0; round < capRounds; round++ {
+		for i, s := range setups {
+			cpu0 := capCPU()
+			for j := 0; j < per; j++ {
+				t := time.Now()
+				if err := capCall(client, s.url); err != nil {
+					return nil, fmt.Errorf("%s: %w", s.name, err)
+				}
+				lats[i] = append(lats[i], time.Since(t))
+			}
+			s.after() // background work counts towards CPU per call
+			cpus[i] += capCPU() - cpu0
+		}
+	}
+	out := make([]capResult, len(setups))
+	for i, l := range lats {
+		sort.Slice(l, func(a, b int) bool { return l[a] < l[b] })
+		out[i] = capResult{p50: l[len(l)/2], p99: l[len(l)*99/100], cpu: cpus[i] / time.Duration(len(l))}
+	}
+	return out, nil
+}
+
+// capLoad is the 1-minute load average, for reading the figures.
+func capLoad() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	return strings.Fields(string(b))[0]
+}
+
+type capResult struct{ p50, p99, cpu time.Duration }
+
+func us(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
+
+func capCall(c *http.Client, url string) error {
+	req, _ := http.NewRequest("POST", url, strings.NewReader(capBenchBody))
+	req.Header.Set("Authorization", "Bearer fk-bench-virtual-key-0001")
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := c.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	io.Copy(io.Discard, resp.Body)
+	if resp.StatusCode != 200 {
+		return fmt.Errorf("status %d", resp.StatusCode)
+	}
+	return nil
+}
+
+// capCPU is the process's user+system CPU time so far.
+func capCPU() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func capBenchConfig(dir, upstream, langfuse string) (*config.Config, error) {
+	y := `
+server: {listen: "127.0.0.1:0", log_level: warn}
+auth: {keys: [{name: bench, key: "fk-bench-virtual-key-0001"}]}
+providers: {up: {base_url: "` + upstream + `/v1", api_key: "sk-bench-provider-key-0001"}}
+models: {gpt-4o-mini: {provider: up}}
+routes: [{name: support, match: {models: [gpt-4o-mini]}, primary: gpt-4o-mini}]
+storage: {dsn: "sqlite://` + dir + `/gw.db", spill_dir: "` + dir + `/spill"}
+redaction: {builtins: [email]}
+telemetry: {langfuse: {host: "` + langfuse + `", public_key: pk-lf-b, secret_key: sk-lf-b}}
+`
+	return config.Parse([]byte(y))
+}
+
+// capGateway builds the gateway with or without telemetry, redaction and
+// capture, and serves it on a local listener.
+func capGateway(ctx context.Context, cfg *config.Config, on bool) (capSetup, func(), error) {
+	table, err := router.Compile(cfg)
+	if err != nil {
+		return capSetup{}, nil, err
+	}
+	log := slog.New(slog.DiscardHandler)
+	o := gateway.Options{Config: cfg, Router: router.New(table), Logger: log}
+	var closers []func()
+	flush := func() {}
+	if on {
+		tel, w, red, closeAll, err := capComponents(ctx, cfg, log)
+		if err != nil {
+			return capSetup{}, nil, err
+		}
+		o.Telemetry, o.Recorder, o.Redactor = tel, w, red
+		closers = append(closers, closeAll)
+		flush = func() { w.Flush(ctx); tel.ForceFlush(ctx) }
+	}
+	gw, err := gateway.New(o)
+	if err != nil {
+		return capSetup{}, nil, err
+	}
+	srv := httptest.NewServer(gw)
+	name := "gateway, tracing+capture off"
+	if on {
+		name = "gateway, tracing+capture on"
+	}
+	after := func() { gw.Wait(ctx); flush() }
+	return capSetup{name: name, url: srv.URL + "/v1/chat/completions", after: after}, func() {
+		srv.Close()
+		for _, c := range closers {
+			c()
+		}
+	}, nil
+}
+
+func capComponents(ctx context.Context, cfg *config.Config, log *slog.Logger) (*telemetry.Telemetry, *capture.Writer, *redact.Redactor, func(), error) {
+	tel, err := telemetry.New(ctx, cfg.Telemetry, telemetry.Options{Version: "bench", Log: log, Providers: cfg.Providers})
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	db, err := store.Open(ctx, cfg.Storage.DSN)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	st, err := capture.Open(ctx, db)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	w, err := capture.NewWriter(st, capture.OptionsFrom(cfg.Storage, log))
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	red := redact.New(cfg.Redaction)
+	red.AddSecret("sk-bench-provider-key-0001")
+	red.AddSecret("fk-bench-virtual-key-0001")
+	return tel, w, red, func() { w.Close(ctx); tel.Shutdown(ctx); db.Close() }, nil
+}
+
+// capThroughput writes n records through the batched writer on each
+// database and compares with one INSERT per transaction.
+func capThroughput(ctx context.Context, dir string, n int) error {
+	recs := capRecords(n)
+	pg, dropPG, err := capPGSchema(ctx)
+	if err != nil {
+		fmt.Printf("postgres unavailable, skipped: %v\n", err)
+	} else {
+		defer dropPG()
+	}
+	fmt.Printf("capture writer throughput, %d records (batch 512, flush 200ms; target ≥ 20000 records/s on sqlite; load average %s)\n", n, capLoad())
+	fmt.Printf("%-12s %-36s %14s %18s\n", "database", "writer", "records/s", "records/CPU-s")
+	dsns := []string{"sqlite://" + filepath.Join(dir, "tp.db")}
+	if pg != "" {
+		dsns = append(dsns, pg)
+	}
+	for _, dsn := range dsns {
+		if err := capThroughputOne(ctx, dsn, dir, recs); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func capThroughputOne(ctx context.Context, dsn, dir string, recs []*capture.Record) error {
+	db, err := store.Open(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	st, err := capture.Open(ctx, db)
+	if err != nil {
+		return err
+	}
+	naive := min(2000, len(recs))
+	start := time.Now()
+	for _, r := range recs[:naive] {
+		if err := capture.InsertOne(ctx, st, r); err != nil {
+			return err
+		}
+	}
+	fmt.Printf("%-12s %-36s %14.0f\n", db.Dialect, "one INSERT per transaction (baseline)", float64(naive)/time.Since(start).Seconds())
+	opt := capture.Options{FlushInterval: 200 * time.Millisecond, BatchSize: 512, QueueSize: len(recs) + 1, SpillDir: filepath.Join(dir, "tp-spill-"+string(db.Dialect))}
+	w, err := capture.NewWriter(st, opt)
+	if err != nil {
+		return err
+	}
+	start, cpu0 := time.Now(), capCPU()
+	for _, r := range recs[naive:] {
+		w.Record(r)
+	}
+	if err := w.Close(ctx); err != nil {
+		return err
+	}
+	el, cpu := time.Since(start), capCPU()-cpu0
+	if w.Spilled() > 0 || w.Lost() > 0 {
+		return fmt.Errorf("%s: %d spilled, %d lost during the throughput run", db.Dialect, w.Spilled(), w.Lost())
+	}
+	n := float64(len(recs) - naive)
+	fmt.Printf("%-12s %-36s %14.0f %18.0f\n", db.Dialect, "batched writer (Record → Close)", n/el.Seconds(), n/cpu.Seconds())
+	return nil
+}
+
+func capRecords(n int) []*capture.Record {
+	recs := make([]*capture.Record, n)
+	base := time.Now().Add(-time.Hour)
+	for i := range recs {
+		recs[i] = &capture.Record{
+			ID: fmt.Sprintf("bench-%08d", i), Time: base.Add(time.Duration(i) * time.Microsecond), Kind: capture.KindChat,
+			Route: "support", KeyID: "bench", RequestedModel: "gpt-4o-mini", AnsweringModel: "gpt-4o-mini", Provider: "up",
+			Request: []byte(capBenchBody), Status: 200, Latency: 300 * time.Millisecond, CostMicros: 12, Priced: true,
+		}
+		recs[i].Response.Content = "Paris."
+		recs[i].Response.FinishReason = "stop"
+	}
+	return recs
+}
+
+// capPGSchema creates a throwaway schema on the test PostgreSQL.
+func capPGSchema(ctx context.Context) (string, func(), error) {
+	base := os.Getenv("FLEDGLING_BENCH_POSTGRES")
+	if base == "" {
+		base = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+	}
+	admin, err := store.Open(ctx, base)
+	if err != nil {
+		return "", nil, err
+	}
+	b := make([]byte, 4)
+	rand.Read(b)
+	schema := "bench_capture_" + hex.EncodeToString(b)
+	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
+		admin.Close()
+		return "", nil, err
+	}
+	drop := func() {
+		admin.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
+		admin.Close()
+	}
+	return base + "&search_path=" + schema, drop, nil
+}
