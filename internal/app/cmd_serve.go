@@ -45,7 +45,7 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) int {
 // auth "none" on a public address check sees the real address.
 func loadServeConfig(path, listen string) (*config.Config, error) {
 	cfg, err := config.Load(path)
-	if err != nil || listen == "" {
+	if cfg == nil || listen == "" {
 		return cfg, err
 	}
 	cfg.Server.Listen = listen
