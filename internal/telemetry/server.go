@@ -17,7 +17,7 @@ import (
 // not already carry the value).
 const (
 	HeaderUser    = "X-Fledgling-User"
-	HeaderSession = "X-Fledgling-Session"
+	HeaderSession = "X-Fledgling-Session-Id"
 	HeaderTags    = "X-Fledgling-Tags" // comma-separated
 )
 
