@@ -75,7 +75,7 @@ type fakeModel struct {
 	bodies [][]byte
 }
 
-func newFakeModel(t *testing.T, answer func(body []byte) (int, string)) *fakeModel {
+func newFakeModel(t testing.TB, answer func(body []byte) (int, string)) *fakeModel {
 	f := &fakeModel{}
 	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)

@@ -14,12 +14,14 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/fledgling-ai/fledgling/gateway"
+	"github.com/fledgling-ai/fledgling/internal/capture"
 	"github.com/fledgling-ai/fledgling/internal/config"
 	"github.com/fledgling-ai/fledgling/internal/store"
 	"github.com/fledgling-ai/fledgling/router"
@@ -50,7 +52,7 @@ func runShadowBench(ctx context.Context, quick bool) error {
 	}
 	defer env.close()
 	heap0, rss0 := memNow()
-	lat := map[string][]time.Duration{}
+	lat, roundP99 := map[string][]time.Duration{}, map[string][]time.Duration{}
 	for r := range rounds {
 		for _, s := range env.setups {
 			l, err := shadowRound(s.url, calls/rounds, workers)
@@ -58,31 +60,53 @@ func runShadowBench(ctx context.Context, quick bool) error {
 				return fmt.Errorf("%s round %d: %w", s.name, r, err)
 			}
 			lat[s.name] = append(lat[s.name], l...)
+			roundP99[s.name] = append(roundP99[s.name], quantiles(l)[1])
 		}
 	}
-	fmt.Printf("primary latency through the gateway, %d calls per setup, %d concurrent clients, fake primary answering in 2 ms\n", calls, workers)
-	fmt.Printf("%-44s %10s %10s %10s\n", "setup", "p50 µs", "p99 µs", "p99 Δ")
-	base := quantiles(lat[env.setups[0].name])
+	fmt.Printf("primary latency through the gateway, %d calls per setup in %d alternating rounds, %d concurrent clients, fake primary answering in 2 ms\n", calls, rounds, workers)
+	fmt.Printf("%-44s %10s %10s %10s %16s %10s\n", "setup", "p50 µs", "p99 µs", "p99 Δ", "median round p99", "Δ")
+	base, baseRound := quantiles(lat[env.setups[0].name]), quantiles(roundP99[env.setups[0].name])[0]
 	for _, s := range env.setups {
-		q := quantiles(lat[s.name])
-		fmt.Printf("%-44s %10.0f %10.0f %+9.1f%%\n", s.name, us(q[0]), us(q[1]), 100*float64(q[1]-base[1])/float64(base[1]))
+		q, qr := quantiles(lat[s.name]), quantiles(roundP99[s.name])[0]
+		fmt.Printf("%-44s %10.0f %10.0f %+9.1f%% %16.0f %+9.1f%%\n", s.name, us(q[0]), us(q[1]), 100*float64(q[1]-base[1])/float64(base[1]),
+			us(qr), 100*float64(qr-baseRound)/float64(baseRound))
 	}
 	runtime.GC()
 	heap1, rss1 := memNow()
 	fmt.Printf("hung candidate: %.0f calls queued (queue_size %d), %.0f in flight (concurrency %d), %.0f dropped when full\n",
 		env.gauge("fledgling_shadow_queue_depth"), env.queueSize, env.inflight(), env.concurrency, env.counter("fledgling_shadow_dropped_total"))
-	fmt.Printf("memory after %d shadowed calls: heap in use %.1f MiB (before %.1f MiB), RSS %.1f MiB (before %.1f MiB) — bounded by the queue, not the traffic\n",
+	fmt.Printf("memory after %d shadowed calls: heap in use %.1f MiB (before %.1f MiB), RSS %.1f MiB (before %.1f MiB)\n",
 		calls, mib(heap1), mib(heap0), mib(rss1), mib(rss0))
+	dup := env.duplicateCost()
+	runtime.GC()
+	heap2, rss2 := memNow()
+	fmt.Printf("tee.Duplicate on its caller (100%% sampling, queue full → drop): %d ns/op, %d allocs/op over %d calls; then heap %.1f MiB, RSS %.1f MiB (bounded by the queue, not the traffic)\n",
+		dup.NsPerOp(), dup.AllocsPerOp(), dup.N, mib(heap2), mib(rss2))
 	return nil
 }
 
 type shadowSetup struct{ name, url string }
+
+// duplicateCost times the tee's own work on its caller against the hung
+// candidate's full queue: sample, copy out, offer, count the drop.
+func (e *shadowBenchEnv) duplicateCost() testing.BenchmarkResult {
+	rec := &capture.Record{ID: "bench", Kind: capture.KindChat, Request: []byte(capBenchBody), Status: 200, TaskKey: "t"}
+	d := router.Decision{Route: "support", Primary: "gpt-4o-mini", Shadows: []router.Shadow{{Model: "slm", Version: "v1", Rate: 1}}}
+	ctx := context.Background()
+	return testing.Benchmark(func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			e.tee.Duplicate(ctx, rec, d)
+		}
+	})
+}
 
 type shadowBenchEnv struct {
 	setups                 []shadowSetup
 	reg                    *prometheus.Registry
 	queueSize, concurrency int
 	hung                   *hangingUpstream
+	tee                    *shadow.Tee
 	closers                []func()
 }
 
@@ -144,7 +168,7 @@ func (e *shadowBenchEnv) gateway(ctx context.Context, cfg *config.Config, on boo
 		}
 		tee := shadow.NewTee(shadow.Options{QueueSize: cfg.Shadow.QueueSize, Concurrency: cfg.Shadow.Concurrency, Timeout: cfg.Shadow.Timeout},
 			shadow.Deps{Caller: benchCaller{e.hung.srv.URL + "/v1"}, Store: st, Metrics: shadow.NewMetrics(e.reg)})
-		o.Tee = tee
+		o.Tee, e.tee = tee, tee
 		name = "shadowing on, 100% to a hanging candidate"
 		e.closers = append(e.closers, func() {
 			c, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
