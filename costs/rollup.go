@@ -108,8 +108,8 @@ type rollupKey struct {
 	Value       string
 }
 
-// Periods are the rollup granularities and their bucket sizes.
-var Periods = map[string]time.Duration{"hour": time.Hour, "day": 24 * time.Hour}
+// periods are the rollup granularities and their bucket sizes.
+var periods = map[string]time.Duration{"hour": time.Hour, "day": 24 * time.Hour}
 
 var periodNames = []string{"hour", "day"}
 
@@ -121,7 +121,7 @@ func (acc Batch) Add(recs ...*capture.Record) {
 	for _, rec := range recs {
 		t := recordTotals(rec)
 		for _, period := range periodNames {
-			size := Periods[period]
+			size := periods[period]
 			b := rec.Time.UTC().Truncate(size).Unix()
 			for _, dv := range dimensions(rec) {
 				k := rollupKey{period, dv[0], b, dv[1]}

@@ -80,9 +80,11 @@ const queryTimeout = 10 * time.Second
 func (h *Handler) serveCosts(w http.ResponseWriter, r *http.Request) {
 	p, err := parseParams(r.URL.Query(), h.now())
 	if err != nil {
-		var pe *paramError
-		errors.As(err, &pe)
-		writeError(w, http.StatusBadRequest, err.Error(), pe.param)
+		param := ""
+		if pe := (*paramError)(nil); errors.As(err, &pe) {
+			param = pe.param
+		}
+		writeError(w, http.StatusBadRequest, err.Error(), param)
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), queryTimeout)
