@@ -218,9 +218,11 @@ func (m *Metrics) observeCall(ctx context.Context, rec *capture.Record, d *callD
 	if m == nil {
 		return
 	}
+	// Only configured names become label values: the requested model of a
+	// call that no upstream answered is whatever the client sent.
 	model := rec.AnsweringModel
 	if model == "" {
-		model = rec.RequestedModel
+		model = "none"
 	}
 	m.requests.Add(ctx, 1, metric.WithAttributes(attribute.String("route", rec.Route),
 		attribute.String("model", model), attribute.String("status", strconv.Itoa(rec.Status))))
@@ -231,7 +233,9 @@ func (m *Metrics) observeCall(ctx context.Context, rec *capture.Record, d *callD
 	if fallbacks > 0 {
 		m.fallbacks.Add(ctx, fallbacks, metric.WithAttributes(attribute.String("route", rec.Route)))
 	}
-	m.observeGenAI(ctx, rec, d)
+	if len(attemptsOf(rec)) > 0 { // an upstream operation took place
+		m.observeGenAI(ctx, rec, d)
+	}
 }
 
 func (m *Metrics) observeGenAI(ctx context.Context, rec *capture.Record, d *callDesc) {

@@ -90,8 +90,8 @@ func (t *Telemetry) Finish(ctx context.Context, rec *capture.Record) {
 	for i := range attempts {
 		t.clientSpan(ctx, rec, d, &c, attempts[i], i, i == len(attempts)-1)
 	}
-	t.endServer(st.span, rec, d, &c)
 	t.metrics.observeCall(ctx, rec, d)
+	t.endServer(st.span, rec, d, &c)
 }
 
 func pathOf(k capture.Kind) string {
