@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/fledgling-ai/fledgling/internal/onnx"
@@ -25,9 +24,14 @@ const (
 )
 
 // taskAgreement is the synthetic ground truth: the candidate's pass
-// probability per task; the top 30% longest questions of every task pass
-// 0.2 less often (per-request noise the router can learn from text).
-var taskAgreement = map[string]float64{"calc": 0.97, "multi": 0.93, "extract": 0.96, "parallel": 0.55}
+// probability per task; questions of longQuestion bytes or more pass
+// lengthPenalty less often (per-request noise the router can learn from text).
+const (
+	lengthPenalty = 0.25
+	longQuestion  = 150 // bytes
+)
+
+var taskAgreement = map[string]float64{"calc": 0.98, "multi": 0.95, "extract": 0.97, "parallel": 0.50}
 
 // demoRequest is one request of the demo-like workload: its candidate pass
 // probability p (the synthetic truth) and, once drawn, its label.
@@ -60,8 +64,8 @@ func runLearnedBench(ctx context.Context, quick bool) error {
 		return err
 	}
 	if !quick {
-		// A looser threshold, at which per-task promotion can move whole tasks.
-		if _, err := savingsTable(ctx, reqs, 0.85, quick); err != nil {
+		// A stricter threshold, at which the length effect inside tasks matters.
+		if _, err := savingsTable(ctx, reqs, 0.95, quick); err != nil {
 			return err
 		}
 	}
@@ -170,21 +174,13 @@ func demoBody(task string, q bfclQuestion) []byte {
 	return raw
 }
 
-// setTruth sets each question's pass probability: taskAgreement, minus 0.2
-// for the longest 30% of each task's questions.
+// setTruth sets each question's pass probability: taskAgreement, minus
+// lengthPenalty when the question is at least longQuestion bytes long.
 func setTruth(reqs []demoRequest) {
-	byTask := map[string][]int{}
-	for i, r := range reqs {
-		byTask[r.task] = append(byTask[r.task], i)
-	}
-	for task, idx := range byTask {
-		sort.SliceStable(idx, func(a, b int) bool { return len(userText(reqs[idx[a]].body)) < len(userText(reqs[idx[b]].body)) })
-		for rank, i := range idx {
-			p := taskAgreement[task]
-			if float64(rank) >= 0.7*float64(len(idx)) {
-				p -= 0.2
-			}
-			reqs[i].p = p
+	for i := range reqs {
+		reqs[i].p = taskAgreement[reqs[i].task]
+		if len(userText(reqs[i].body)) >= longQuestion {
+			reqs[i].p -= lengthPenalty
 		}
 	}
 }

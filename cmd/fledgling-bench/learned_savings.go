@@ -20,7 +20,7 @@ type policyResult struct {
 	saved, total   float64 // USD saved, USD of all-primary
 }
 
-// savingsTable splits the questions 60/40: the first part, asked 3 times
+// savingsTable splits the questions 60/40: the first part, asked 4 times
 // each with fresh pass/fail draws, is the shadow evidence; the rest, asked
 // twice, is the later traffic each policy is applied to (so the router is
 // judged on questions it never saw). It returns the trained models.
@@ -28,25 +28,30 @@ func savingsTable(ctx context.Context, reqs []demoRequest, quality float64, quic
 	rng := rand.New(rand.NewSource(7))
 	perm := rng.Perm(len(reqs))
 	nTrain := len(reqs) * 6 / 10
-	train, eval := draw(pickReqs(reqs, perm[:nTrain]), 3, rng), draw(pickReqs(reqs, perm[nTrain:]), 2, rng)
-	fmt.Printf("\nsavings at quality threshold %.2f (one-sided %.0f%% Wilson bound), trained on %d shadow pairs, applied to %d later requests\n",
+	train, eval := draw(pickReqs(reqs, perm[:nTrain]), 4, rng), draw(pickReqs(reqs, perm[nTrain:]), 2, rng)
+	fmt.Printf("\nsavings at quality threshold %.2f (%.0f%% lower confidence bounds), trained on %d shadow pairs, applied to %d later requests\n",
 		quality, confidence*100, len(train), len(eval))
 	fmt.Printf("prices USD/1M tokens: primary in %.2f out %.2f, candidate in %.2f out %.2f; tokens ≈ body bytes/4 in, %d out\n",
 		bigIn, bigOut, smallIn, smallOut, outTokens)
-	fmt.Printf("synthetic truth: candidate pass rate per task %v, −0.20 on each task's longest 30%% of questions\n", taskAgreement)
+	fmt.Printf("synthetic truth: candidate pass rate per task %v, −%.2f for questions of ≥ %d bytes\n", taskAgreement, lengthPenalty, longQuestion)
 	results := []policyResult{apply("primary only (baseline)", "", eval, func(demoRequest) bool { return false })}
 	results = append(results, allOrNothing(train, eval, quality), perTask(train, eval, quality))
 	var models []*learned.Model
 	epochs := 40
 	if quick {
-		epochs = 12
+		epochs = 20
 	}
-	for _, hidden := range []int{0, 32} {
-		m, res, err := learnedPolicy(ctx, train, eval, hidden, epochs, quality)
+	for _, v := range []struct {
+		hidden int
+		bound  string
+	}{{0, learned.BoundBonferroni}, {32, learned.BoundBonferroni}, {0, learned.BoundAnytime}, {0, learned.BoundWilson}} {
+		m, res, err := learnedPolicy(ctx, train, eval, v.hidden, epochs, quality, v.bound)
 		if err != nil {
 			return nil, err
 		}
-		models = append(models, m)
+		if v.bound == learned.BoundBonferroni {
+			models = append(models, m)
+		}
 		results = append(results, res)
 	}
 	printPolicies(results)
@@ -134,13 +139,13 @@ func perTask(train, eval []demoRequest, quality float64) policyResult {
 }
 
 // learnedPolicy trains a router, exports it, and routes eval through ONNX Runtime.
-func learnedPolicy(ctx context.Context, train, eval []demoRequest, hidden, epochs int, quality float64) (*learned.Model, policyResult, error) {
+func learnedPolicy(ctx context.Context, train, eval []demoRequest, hidden, epochs int, quality float64, bound string) (*learned.Model, policyResult, error) {
 	ex := make([]learned.Example, len(train))
 	for i, r := range train {
 		ex[i] = learned.Example{Body: r.body, Passed: r.passed}
 	}
 	start := time.Now()
-	m, rep, err := learned.Train(ctx, ex, learned.Options{Hidden: hidden, Epochs: epochs, QualityThreshold: quality, Confidence: confidence}, nil)
+	m, rep, err := learned.Train(ctx, ex, learned.Options{Hidden: hidden, Epochs: epochs, QualityThreshold: quality, Confidence: confidence, Bound: bound}, nil)
 	if err != nil {
 		return nil, policyResult{}, err
 	}
@@ -150,9 +155,9 @@ func learnedPolicy(ctx context.Context, train, eval []demoRequest, hidden, epoch
 		return nil, policyResult{}, err
 	}
 	defer s.Close()
-	name := "learned routing: logistic"
+	name := "learned: logistic, " + bound
 	if hidden > 0 {
-		name = fmt.Sprintf("learned routing: MLP %d", hidden)
+		name = fmt.Sprintf("learned: MLP %d, %s", hidden, bound)
 	}
 	ev := fmt.Sprintf("thr %.3f AUC %.2f sel-bound %.3f (%d steps, %s)", m.Threshold, rep.AUC, rep.RoutedLower, rep.Steps, took.Round(time.Millisecond))
 	var scoreErr error
@@ -177,5 +182,8 @@ func printPolicies(rs []policyResult) {
 		fmt.Printf("%-28s %8.1f%% %13s %15.3f %8.1f%% %14.0f  %s\n", r.name, 100*float64(r.routed)/float64(r.n), routedPass,
 			served, 100*r.saved/r.total, r.saved/float64(r.n)*1e6, r.evidence)
 	}
-	fmt.Println("served quality: share of all requests answered by the primary or by a passing candidate")
+	fmt.Println("routed pass: candidate pass rate on the requests routed to it (must stay ≥ the threshold); served quality: share of all")
+	fmt.Println("requests answered by the primary or by a passing candidate; promotion bounds: one-sided Wilson on the evidence;")
+	fmt.Println("learned bounds: bonferroni = Wilson over a 20-cut grid, corrected (default); anytime = time-uniform confidence")
+	fmt.Println("sequence over every cut; wilson = uncorrected per-cut bound (optimistic after scanning)")
 }

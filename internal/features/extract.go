@@ -77,7 +77,8 @@ func (e *extractor) messages(msgs gjson.Result) {
 	userLen := contentText(lastUser, func(s string) { hashText(e.v[UserOff:UserOff+TextBuckets], s, seedUser) })
 	d := e.v[DenseOff:]
 	d[DenseMessages] = logScale(n, 4)
-	d[DenseUserLen] = logScale(userLen, 10)
+	d[DenseUserLen] = logScale(userLen, 6)
+	d[DenseUserLenBucket+lenBucket(userLen)] = 1
 	d[DenseSystemLen] = logScale(sysLen, 10)
 	d[DenseAssistantTurns] = logScale(assistant, 3)
 	d[DenseToolTurns] = logScale(tool, 3)
@@ -138,6 +139,15 @@ func (e *extractor) format(rf gjson.Result) {
 	}
 	e.formatHash = fnvString(e.formatHash, typ)
 	e.formatHash = fnvString(e.formatHash, rf.Get("json_schema.schema").Raw)
+}
+
+// lenBucket is the index of n's power-of-two bucket: < 32 is 0, < 64 is 1, …
+func lenBucket(n int) int {
+	b := 0
+	for limit := 32; n >= limit && b < UserLenBuckets-1; limit *= 2 {
+		b++
+	}
+	return b
 }
 
 // logScale is log1p(n)/div, a length squashed into roughly [0, 1].

@@ -5,7 +5,7 @@
 // model trained on one version of the layout is only served with that version
 // (see Version).
 //
-// Layout (Dim = 2192 float32 values, each block documented by its offset):
+// Layout (Dim = 2208 float32 values, each block documented by its offset):
 //
 //	[UserOff, +TextBuckets)     last user turn: word unigrams, word bigrams and
 //	                            character 3-grams, signed hashing, L2-normalised
@@ -28,7 +28,7 @@ const (
 	TextBuckets = 1 << 10
 	ToolBuckets = 64
 	TaskBuckets = 64
-	DenseSlots  = 16
+	DenseSlots  = 32
 
 	UserOff   = 0
 	SystemOff = UserOff + TextBuckets
@@ -58,7 +58,14 @@ const (
 	DenseAssistantTurns        // log1p(assistant turns) / 3
 	DenseToolTurns             // log1p(tool-result messages) / 3
 	DenseHasToolChoice         // tool_choice present
+	// DenseUserLenBucket starts UserLenBuckets one-hot slots of the last user
+	// turn's length: < 32, 64, 128, 256, 512, 1024, 2048 bytes, and longer
+	// (lets a linear model use length non-linearly).
+	DenseUserLenBucket
 )
+
+// UserLenBuckets is the number of user-length buckets.
+const UserLenBuckets = 8
 
 // Hash seeds keep the blocks' hash spaces independent.
 const (

@@ -17,8 +17,8 @@ func norm(v []float32) float64 {
 }
 
 func TestLayout(t *testing.T) {
-	if Dim != 2192 {
-		t.Fatalf("Dim = %d, the documented layout says 2192", Dim)
+	if Dim != 2208 || DenseUserLenBucket+UserLenBuckets > DenseSlots {
+		t.Fatalf("Dim = %d, the documented layout says 2208", Dim)
 	}
 	v := Extract([]byte(reqA), "")
 	for _, b := range []struct {
@@ -41,6 +41,12 @@ func TestLayout(t *testing.T) {
 	d := v[DenseOff:]
 	if d[DenseHasTools] != 1 || d[DenseHasFormat] != 0 || d[DenseMessages] <= 0 || d[DenseUserLen] <= 0 {
 		t.Errorf("dense block wrong: %v", d)
+	}
+	// "Calculate the factorial of 5 using math functions." is 51 bytes: bucket 32..63.
+	for b := 0; b < UserLenBuckets; b++ {
+		if want := float32(map[bool]int{true: 1}[b == 1]); d[DenseUserLenBucket+b] != want {
+			t.Errorf("length bucket %d = %v, want %v", b, d[DenseUserLenBucket+b], want)
+		}
 	}
 }
 

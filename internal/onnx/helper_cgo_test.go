@@ -66,7 +66,7 @@ func trainedModel(t testing.TB, hidden int) *learned.Model {
 	if m, ok := trained.models[hidden]; ok {
 		return m
 	}
-	m, _, err := learned.Train(context.Background(), topicRequests(300, 5), learned.Options{Hidden: hidden, Epochs: 15, QualityThreshold: 0.9}, nil)
+	m, _, err := learned.Train(context.Background(), topicRequests(800, 5), learned.Options{Hidden: hidden, Epochs: 8, QualityThreshold: 0.85}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,16 +32,17 @@ func selectThreshold(m *Model, xs [][]float32, ys []float64, idx []int, o Option
 			passes++
 		}
 	}
-	c := chooseThreshold(scores, passed, o.QualityThreshold, o.Confidence, o.MinRouted)
+	c := chooseThreshold(scores, passed, o.QualityThreshold, o.Confidence, o.MinRouted, o.Bound)
 	m.Threshold = c.Threshold
 	rep.Threshold = c.Threshold
+	rep.Bound = o.Bound
 	rep.AUC = auc(scores, passed)
 	rep.BrierCalibrated = brier(scores, passed)
 	rep.BrierRaw = rawBrier(m, rep, xs, idx, passed)
 	if n := len(idx); n > 0 {
 		rep.RoutedShare = float64(c.Routed) / float64(n)
 		rep.OverallPassRate = float64(passes) / float64(n)
-		rep.OverallLower = oneSidedWilsonLower(passes, n, o.Confidence)
+		rep.OverallLower = lowerBound(o.Bound, passes, n, o.Confidence)
 	}
 	if c.Routed > 0 {
 		rep.RoutedPassRate = float64(c.Passed) / float64(c.Routed)

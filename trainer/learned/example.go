@@ -40,6 +40,8 @@ type Options struct {
 	QualityThreshold float64
 	// Confidence of the lower bound on the routed subset. Default 0.95.
 	Confidence float64
+	// Bound on the routed subset: BoundBonferroni (default), BoundAnytime or BoundWilson.
+	Bound string
 	// MinRouted is the fewest selection pairs a threshold may route. Default 20.
 	MinRouted int
 	// Seed makes the split and the initial weights reproducible. Default 1.
@@ -66,6 +68,9 @@ func (o *Options) setDefaults() {
 	}
 	if o.Confidence == 0 {
 		o.Confidence = 0.95
+	}
+	if o.Bound == "" {
+		o.Bound = BoundBonferroni
 	}
 	if o.MinRouted == 0 {
 		o.MinRouted = 20

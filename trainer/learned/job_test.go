@@ -6,6 +6,8 @@ import (
 	"errors"
 	"os"
 	"testing"
+
+	"github.com/fledgling-ai/fledgling/internal/features"
 )
 
 type memPairs map[string][]Example
@@ -19,7 +21,7 @@ func TestRunJobWritesModelAndReport(t *testing.T) {
 	dir := t.TempDir()
 	var seen []Progress
 	res, err := RunJob(context.Background(), src, JobSpec{Route: "r", Model: "small", Version: "v1", Hidden: []int{0, 8},
-		Options: Options{Epochs: 5, QualityThreshold: 0.9}, OutDir: dir}, func(p Progress) { seen = append(seen, p) })
+		Options: Options{Epochs: 5, QualityThreshold: 0.9, Bound: BoundWilson}, OutDir: dir}, func(p Progress) { seen = append(seen, p) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +36,7 @@ func TestRunJobWritesModelAndReport(t *testing.T) {
 		t.Errorf("progress shapes %v", shapes)
 	}
 	raw, err := os.ReadFile(res.Path)
-	if err != nil || len(raw) < 4*2192 {
+	if err != nil || len(raw) < 4*features.Dim {
 		t.Fatalf("onnx file: %v (%d bytes)", err, len(raw))
 	}
 	rep, err := os.ReadFile(dir + "/r.small.v1.report.json")

@@ -17,6 +17,25 @@ type cut struct {
 	Lower     float64 // one-sided lower confidence bound on Passed/Routed
 }
 
+// Bounds on the routed subset's pass rate.
+const (
+	// BoundBonferroni (the default) tests only cut points on a grid of
+	// GridCuts routed shares (every 5% of the selection pairs) with a
+	// one-sided Wilson bound at confidence 1 − (1−conf)/GridCuts: a
+	// Bonferroni correction, so the bound holds for the chosen cut although
+	// up to GridCuts were tried.
+	BoundBonferroni = "bonferroni"
+	// BoundAnytime is the time-uniform confidence sequence of internal/stats:
+	// it holds simultaneously for every cut point scanned (the selection
+	// pairs' order comes from a model that never saw their labels), so
+	// picking the best cut does not make it optimistic; it needs several
+	// hundred selection pairs to route anything at thresholds near 0.9.
+	BoundAnytime = "anytime"
+	// BoundWilson is a one-sided Wilson bound per cut point: tighter, but
+	// optimistic after scanning many cut points.
+	BoundWilson = "wilson"
+)
+
 // oneSidedWilsonLower is the lower end of a one-sided Wilson bound at conf
 // (the two-sided interval at 2·conf − 1).
 func oneSidedWilsonLower(passes, n int, conf float64) float64 {
@@ -24,17 +43,32 @@ func oneSidedWilsonLower(passes, n int, conf float64) float64 {
 	return lo
 }
 
+// GridCuts is the number of cut points BoundBonferroni tests.
+const GridCuts = 20
+
+// lowerBound is the chosen bound's lower end at confidence conf.
+func lowerBound(kind string, passes, n int, conf float64) float64 {
+	switch kind {
+	case BoundWilson:
+		return oneSidedWilsonLower(passes, n, conf)
+	case BoundBonferroni:
+		return oneSidedWilsonLower(passes, n, 1-(1-conf)/GridCuts)
+	}
+	lo, _ := stats.AnytimeBounds(int64(passes), int64(n), 1-conf)
+	return lo
+}
+
 // chooseThreshold returns the cut routing the most requests whose lower bound
-// still reaches quality, considering only cuts between distinct scores and
+// (BoundAnytime or BoundWilson) still reaches quality, considering only cuts between distinct scores and
 // routing at least minRouted. Without one it returns a cut at Never.
-func chooseThreshold(scores []float64, passed []bool, quality, conf float64, minRouted int) cut {
+func chooseThreshold(scores []float64, passed []bool, quality, conf float64, minRouted int, bound string) cut {
 	idx := make([]int, len(scores))
 	for i := range idx {
 		idx[i] = i
 	}
 	sort.SliceStable(idx, func(a, b int) bool { return scores[idx[a]] > scores[idx[b]] })
 	best := cut{Threshold: Never}
-	passes := 0
+	passes, lastGrid := 0, 0
 	for k, i := range idx {
 		if passed[i] {
 			passes++
@@ -46,7 +80,15 @@ func chooseThreshold(scores []float64, passed []bool, quality, conf float64, min
 		if n < minRouted {
 			continue
 		}
-		if lo := oneSidedWilsonLower(passes, n, conf); lo >= quality {
+		if bound == BoundBonferroni {
+			// Test only when n reaches a new grid line: at most GridCuts tests.
+			g := n * GridCuts / len(idx)
+			if g <= lastGrid {
+				continue
+			}
+			lastGrid = g
+		}
+		if lo := lowerBound(bound, passes, n, conf); lo >= quality {
 			best = cut{Threshold: scores[i], Routed: n, Passed: passes, Lower: lo}
 		}
 	}

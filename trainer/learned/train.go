@@ -36,17 +36,21 @@ type Report struct {
 	Threshold       float64 `json:"threshold"`         // Never (2) when nothing may be routed
 	RoutedShare     float64 `json:"routed_share"`      // selection half
 	RoutedPassRate  float64 `json:"routed_pass_rate"`  // selection half
-	RoutedLower     float64 `json:"routed_lower"`      // its one-sided lower bound
+	RoutedLower     float64 `json:"routed_lower"`      // its lower confidence bound
 	OverallPassRate float64 `json:"overall_pass_rate"` // selection half, all requests
 	OverallLower    float64 `json:"overall_lower"`     // all-or-nothing promotion's bound
 	Quality         float64 `json:"quality_threshold"`
 	Confidence      float64 `json:"confidence"`
+	Bound           string  `json:"bound"` // BoundBonferroni, BoundAnytime or BoundWilson
 }
 
 // Train fits a router to examples, calibrates it and picks its threshold.
 // progress, when not nil, is called after every optimiser step.
 func Train(ctx context.Context, examples []Example, o Options, progress func(step int, loss float64)) (*Model, Report, error) {
 	o.setDefaults()
+	if o.Bound != BoundBonferroni && o.Bound != BoundAnytime && o.Bound != BoundWilson {
+		return nil, Report{}, fmt.Errorf("learned: unknown bound %q", o.Bound)
+	}
 	if o.QualityThreshold <= 0 || o.QualityThreshold >= 1 {
 		return nil, Report{}, fmt.Errorf("learned: quality threshold must be within (0,1), got %g", o.QualityThreshold)
 	}

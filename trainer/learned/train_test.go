@@ -10,7 +10,7 @@ import (
 )
 
 func TestTrainSeparableReachesAccuracy(t *testing.T) {
-	ex := separable(500, 7)
+	ex := separable(1000, 7)
 	for _, hidden := range []int{0, 16} {
 		steps := 0
 		m, rep, err := Train(context.Background(), ex, Options{Hidden: hidden, Epochs: 25, QualityThreshold: 0.9}, func(step int, loss float64) {
@@ -47,6 +47,25 @@ func TestTrainSeparableReachesAccuracy(t *testing.T) {
 	}
 }
 
+func TestCorrectedBoundsAreMoreCautiousThanWilson(t *testing.T) {
+	// 300 requests in score order: the top 200 pass 95%, the rest 50%.
+	var scores []float64
+	var passed []bool
+	for i := 0; i < 300; i++ {
+		scores = append(scores, 1-float64(i)/300)
+		passed = append(passed, (i < 200 && i%20 != 7) || (i >= 200 && i%2 == 0))
+	}
+	w := chooseThreshold(scores, passed, 0.85, 0.95, 20, BoundWilson)
+	a := chooseThreshold(scores, passed, 0.85, 0.95, 20, BoundAnytime)
+	b := chooseThreshold(scores, passed, 0.85, 0.95, 20, BoundBonferroni)
+	if a.Routed == 0 || a.Routed >= w.Routed || a.Lower < 0.85 || w.Lower < 0.85 {
+		t.Fatalf("anytime %+v, wilson %+v", a, w)
+	}
+	if b.Routed == 0 || b.Routed > w.Routed || b.Routed%15 != 0 || b.Lower < 0.85 {
+		t.Fatalf("bonferroni %+v (must sit on the 5%% grid of 300), wilson %+v", b, w)
+	}
+}
+
 func TestTrainRejectsBadInput(t *testing.T) {
 	_, _, err := Train(context.Background(), separable(10, 1), Options{QualityThreshold: 0.9}, nil)
 	if !errors.Is(err, ErrTooFewExamples) {
@@ -77,14 +96,14 @@ func TestChooseThreshold(t *testing.T) {
 		scores, passed = append(scores, 0.9+float64(i)/1000), append(passed, true)
 		scores, passed = append(scores, 0.1+float64(i)/1000), append(passed, i%2 == 0)
 	}
-	c := chooseThreshold(scores, passed, 0.9, 0.95, 20)
+	c := chooseThreshold(scores, passed, 0.9, 0.95, 20, BoundWilson)
 	if c.Routed < 100 || c.Routed > 115 || c.Lower < 0.9 {
 		t.Fatalf("cut %+v", c)
 	}
-	if c := chooseThreshold(scores, passed, 0.999, 0.95, 20); c.Threshold != Never || c.Routed != 0 {
+	if c := chooseThreshold(scores, passed, 0.999, 0.95, 20, BoundAnytime); c.Threshold != Never || c.Routed != 0 {
 		t.Fatalf("impossible quality routed %+v", c)
 	}
-	tied := chooseThreshold([]float64{0.5, 0.5, 0.5}, []bool{true, true, false}, 0.1, 0.95, 1)
+	tied := chooseThreshold([]float64{0.5, 0.5, 0.5}, []bool{true, true, false}, 0.1, 0.95, 1, BoundWilson)
 	if tied.Routed != 3 {
 		t.Fatalf("ties split: %+v", tied)
 	}
