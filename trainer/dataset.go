@@ -40,6 +40,7 @@ type Builder struct {
 	WorkDir  string
 	Options  config.TrainerDataset
 	Now      func() time.Time
+	Metrics  *Metrics
 }
 
 // Progress is called while captures are read.

@@ -117,6 +117,7 @@ func (b *Builder) write(ctx context.Context, route string, win Window, col *coll
 	if err := b.insert(ctx, d, sl.newFrozen); err != nil {
 		return nil, err
 	}
+	b.Metrics.dataset(d)
 	return d, nil
 }
 

@@ -223,7 +223,12 @@ func (rd *relay) artifact(outDir string, args []string) (*Artifact, error) {
 	return a, nil
 }
 
-// lineWriter calls fn with each complete line written to it.
+// maxLogLine caps one log line; longer output is split.
+const maxLogLine = 4096
+
+// lineWriter calls fn with each complete line written to it. A carriage
+// return also ends a line (progress bars redraw with it), and empty lines
+// are dropped.
 type lineWriter struct {
 	mu  sync.Mutex
 	buf []byte
@@ -233,13 +238,17 @@ type lineWriter struct {
 func (w *lineWriter) Write(p []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.buf = append(w.buf, p...)
-	for {
-		i := strings.IndexByte(string(w.buf), '\n')
-		if i < 0 {
-			return len(p), nil
+	for _, c := range p {
+		if c == '\n' || c == '\r' || len(w.buf) >= maxLogLine {
+			if len(strings.TrimSpace(string(w.buf))) > 0 {
+				w.fn(string(w.buf))
+			}
+			w.buf = w.buf[:0]
+			if c == '\n' || c == '\r' {
+				continue
+			}
 		}
-		w.fn(string(w.buf[:i]))
-		w.buf = w.buf[i+1:]
+		w.buf = append(w.buf, c)
 	}
+	return len(p), nil
 }

@@ -16,6 +16,7 @@ import (
 type Lease struct {
 	jobs    *Jobs
 	JobID   string
+	Route   string
 	Worker  string
 	Fence   int64
 	Attempt int
@@ -58,7 +59,7 @@ func (j *Jobs) Claim(ctx context.Context, id, worker string, ttl time.Duration) 
 		fence = fence + 1, attempts = attempts + 1, updated_ms = $4,
 		started_ms = CASE WHEN started_ms = 0 THEN $4 ELSE started_ms END
 		WHERE id = $1 AND cancel_requested = 0 AND (state = 'queued' OR (state = 'running' AND lease_until_ms < $4))
-		RETURNING fence, attempts`, id, worker, ms(now.Add(ttl)), ms(now)).Scan(&l.Fence, &l.Attempt)
+		RETURNING fence, attempts, route`, id, worker, ms(now.Add(ttl)), ms(now)).Scan(&l.Fence, &l.Attempt, &l.Route)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, j.whyNotClaimable(ctx, id)
 	}

@@ -40,6 +40,10 @@ type Service struct {
 	MinNewExamples int
 	Cooldown       time.Duration
 	Log            *slog.Logger
+	Metrics        *Metrics
+	// RawCount, when set, counts a route's captures in [from, to) cheaply;
+	// Check skips the full scan while it is below MinNewExamples.
+	RawCount func(ctx context.Context, route string, from, to time.Time) (int64, error)
 
 	mu sync.Mutex // one trigger decision at a time
 }
@@ -98,6 +102,12 @@ func (s *Service) Check(ctx context.Context, route string) (*Job, error) {
 	if last != nil {
 		since = last.Manifest.Window.To
 	}
+	if s.RawCount != nil {
+		raw, err := s.RawCount(ctx, route, since, s.Builder.now())
+		if err == nil && raw < int64(s.MinNewExamples) {
+			return nil, fmt.Errorf("route %s: %d captures of %d: %w", route, raw, s.MinNewExamples, ErrNotEnough)
+		}
+	}
 	n, err := s.Builder.CountNew(ctx, route, since)
 	if err != nil {
 		return nil, err
@@ -139,6 +149,7 @@ func (s *Service) enqueue(ctx context.Context, ds *Dataset, reason string) (*Job
 			s.log().Warn("trainer: publish job (workers will find it in the table)", "job", job.ID, "err", err)
 		}
 	}
+	s.Metrics.jobQueued(ds.Route, reason)
 	s.log().Info("trainer: job queued", "job", job.ID, "route", ds.Route, "dataset", ds.ID, "reason", reason)
 	return job, nil
 }

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 	"github.com/tidwall/gjson"
 )
 
@@ -110,4 +112,36 @@ func TestAdminAPI(t *testing.T) {
 		t.Fatalf("state %s", st)
 	}
 	call("GET", "/admin/v1/trainer/candidates", "", 200)
+}
+
+func TestMetricsCountDatasetsAndJobs(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m := NewMetrics(reg)
+	_, db, job := jobFixture(t)
+	w := testWorker(db, t.TempDir(), "0", "w1")
+	w.Metrics = m
+	m.dataset(&Dataset{Route: "r", Manifest: Manifest{Counts: Counts{Train: 7}}})
+	defer startWorker(t, w)()
+	waitJob(t, w.Jobs, job.ID, 20*time.Second, func(j *Job) bool { return j.State.Terminal() })
+	time.Sleep(50 * time.Millisecond)
+	if v := metricValue(m.finished.WithLabelValues("r", "succeeded")); v != 1 {
+		t.Fatalf("finished = %v", v)
+	}
+	if v := metricValue(m.claims.WithLabelValues("first")); v != 1 {
+		t.Fatalf("claims = %v", v)
+	}
+	if v := metricValue(m.examples.WithLabelValues("r", "train")); v != 7 {
+		t.Fatalf("examples = %v", v)
+	}
+}
+
+func metricValue(c prometheus.Collector) float64 {
+	ch := make(chan prometheus.Metric, 1)
+	c.Collect(ch)
+	var d dto.Metric
+	(<-ch).Write(&d)
+	if d.Counter != nil {
+		return d.Counter.GetValue()
+	}
+	return d.Gauge.GetValue()
 }

@@ -24,6 +24,7 @@ type Worker struct {
 	WorkDir  string
 	LeaseTTL time.Duration
 	Log      *slog.Logger
+	Metrics  *Metrics
 }
 
 // Run serves jobs until ctx ends. A job running at shutdown is released
@@ -70,10 +71,11 @@ func (w *Worker) RunJob(ctx context.Context, id string) (handled bool) {
 	defer func() {
 		if p := recover(); p != nil {
 			w.log().Error("trainer: job panicked", "job", id, "panic", p, "stack", string(debug.Stack()))
-			lease.Finish(context.WithoutCancel(ctx), Failed, nil, fmt.Sprintf("panic: %v", p))
+			w.finish(context.WithoutCancel(ctx), lease, Failed, nil, fmt.Sprintf("panic: %v", p))
 			handled = true
 		}
 	}()
+	w.Metrics.claimed(lease.Attempt)
 	w.log().Info("trainer: job claimed", "job", id, "worker", w.ID, "attempt", lease.Attempt, "fence", lease.Fence)
 	return w.execute(ctx, lease)
 }
@@ -81,7 +83,7 @@ func (w *Worker) RunJob(ctx context.Context, id string) (handled bool) {
 func (w *Worker) execute(ctx context.Context, lease *Lease) bool {
 	job, ds, backend, outDir, err := w.prepare(ctx, lease)
 	if err != nil {
-		lease.Finish(ctx, Failed, nil, err.Error())
+		w.finish(ctx, lease, Failed, nil, err.Error())
 		return true
 	}
 	runCtx, cancel := context.WithCancelCause(ctx)
@@ -93,17 +95,18 @@ func (w *Worker) execute(ctx context.Context, lease *Lease) bool {
 	bg := context.WithoutCancel(ctx)
 	switch {
 	case errors.Is(cause, ErrLeaseLost) || errors.Is(runErr, ErrLeaseLost):
+		w.Metrics.leaseLost()
 		w.log().Warn("trainer: lease lost; another worker owns the job", "job", job.ID)
 		return false
 	case errors.Is(cause, ErrCancelled):
-		lease.Finish(bg, Cancelled, nil, "cancelled on request")
+		w.finish(bg, lease, Cancelled, nil, "cancelled on request")
 		return true
 	case ctx.Err() != nil:
 		lease.Release(bg)
 		return false
 	case runErr != nil:
 		lease.Log(bg, "worker", "job failed: "+runErr.Error())
-		lease.Finish(bg, Failed, nil, runErr.Error())
+		w.finish(bg, lease, Failed, nil, runErr.Error())
 		return true
 	}
 	return w.succeed(bg, lease, job, ds, art)
@@ -168,20 +171,29 @@ func (w *Worker) heartbeat(ctx context.Context, lease *Lease, cancel context.Can
 
 func (w *Worker) succeed(ctx context.Context, lease *Lease, job *Job, ds *Dataset, art *Artifact) bool {
 	if art == nil {
-		lease.Finish(ctx, Failed, nil, "backend finished without an artifact")
+		w.finish(ctx, lease, Failed, nil, "backend finished without an artifact")
 		return true
 	}
 	c := w.Naming.Candidate(job, ds, art)
 	if w.Sink != nil {
 		if err := w.Sink.AddCandidate(ctx, c); err != nil {
-			lease.Finish(ctx, Failed, art, "register candidate: "+err.Error())
+			w.finish(ctx, lease, Failed, art, "register candidate: "+err.Error())
 			return true
 		}
 	}
 	lease.Log(ctx, "worker", fmt.Sprintf("candidate %s %s registered on route %s", c.PublicModel, c.Version, c.Route))
-	if err := lease.Finish(ctx, Succeeded, art, ""); err != nil {
+	if err := w.finish(ctx, lease, Succeeded, art, ""); err != nil {
 		w.log().Warn("trainer: finish job", "job", job.ID, "err", err)
 		return false
 	}
 	return true
+}
+
+// finish ends the job and counts it.
+func (w *Worker) finish(ctx context.Context, lease *Lease, s State, art *Artifact, msg string) error {
+	err := lease.Finish(ctx, s, art, msg)
+	if err == nil {
+		w.Metrics.jobFinished(lease.Route, s)
+	}
+	return err
 }

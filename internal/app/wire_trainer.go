@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -23,6 +24,10 @@ func (s *services) buildTrainer(ctx context.Context) error {
 	t, err := openTrainer(ctx, s.cfg, s.db, s.log, red, s.runCandidateHooks)
 	if err != nil {
 		return err
+	}
+	if s.registry != nil {
+		m := trainer.NewMetrics(s.registry)
+		t.service.Metrics, t.service.Builder.Metrics, t.worker.Metrics = m, m, m
 	}
 	s.trainer = t.service
 	s.onClose(func(context.Context) error { return t.close() })
@@ -88,7 +93,10 @@ func openTrainer(ctx context.Context, cfg *config.Config, db *store.DB, log *slo
 	registry := &trainer.CandidateRegistry{DB: db, Loader: loraLoader(cfg)}
 	queue, closeQueue := trainerQueue(cfg, jobs, workerID())
 	svc := &trainer.Service{Builder: builder, Jobs: jobs, Queue: queue, Registry: registry, Backend: tc.Backend,
-		BaseModel: trainerBaseModel(tc), MinNewExamples: tc.MinNewExamples, Cooldown: tc.Cooldown, Log: log}
+		BaseModel: trainerBaseModel(tc), MinNewExamples: tc.MinNewExamples, Cooldown: tc.Cooldown, Log: log,
+		RawCount: func(ctx context.Context, route string, from, to time.Time) (int64, error) {
+			return caps.Count(ctx, capture.Filter{Route: route, From: from, To: to})
+		}}
 	w := &trainer.Worker{ID: workerID(), Jobs: jobs, Queue: queue, Backends: trainerBackends(cfg),
 		Sink: candidateSink{registry: registry, hook: hook}, Naming: trainerNaming(cfg), WorkDir: tc.WorkDir,
 		LeaseTTL: tc.LeaseTTL, Log: log}
