@@ -79,11 +79,14 @@ func (m *Manager) Follow(ctx context.Context) {
 	if m.shared == nil {
 		return
 	}
-	go m.shared.Subscribe(ctx, func(v int64) {
+	reread := func() {
+		if err := m.reread(ctx); err != nil {
+			m.log.Warn("promotion: re-read after notification", "err", err)
+		}
+	}
+	go m.shared.Subscribe(ctx, reread, func(v int64) {
 		if v > m.Current().Version {
-			if err := m.reread(ctx); err != nil {
-				m.log.Warn("promotion: re-read after notification", "err", err)
-			}
+			reread()
 		}
 	})
 	t := time.NewTicker(m.Reread)

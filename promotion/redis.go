@@ -72,11 +72,15 @@ func (s *Shared) Write(ctx context.Context, st State, body []byte, expect, token
 	return nil
 }
 
-// Subscribe announces new versions on notify until ctx ends. go-redis
-// reconnects the subscription by itself after an outage.
-func (s *Shared) Subscribe(ctx context.Context, notify func(version int64)) {
+// Subscribe announces new versions on notify until ctx ends; ready runs
+// once the subscription is confirmed (so a re-read then misses nothing).
+// go-redis reconnects the subscription by itself after an outage.
+func (s *Shared) Subscribe(ctx context.Context, ready func(), notify func(version int64)) {
 	ps := s.rdb.Subscribe(ctx, s.channel)
 	defer ps.Close()
+	if _, err := ps.Receive(ctx); err == nil {
+		ready()
+	}
 	ch := ps.Channel()
 	for {
 		select {
