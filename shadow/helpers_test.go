@@ -199,3 +199,5 @@ func (p fixedPricer) Cost(model string, u openai.Usage) (int64, bool) {
 type upperRedactor struct{}
 
 func (upperRedactor) String(s string) string { return strings.ReplaceAll(s, "Paris", "[CITY]") }
+
+func openaiCount(n int64) openai.Count { return openai.Some(n) }

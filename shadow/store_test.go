@@ -116,3 +116,41 @@ func mustAdd(t *testing.T, st *Store, p *Pair) {
 		t.Fatal(err)
 	}
 }
+
+func TestPairsRoundTripAndFailedFilter(t *testing.T) {
+	for _, dialect := range []string{"sqlite", "postgres"} {
+		t.Run(dialect, func(t *testing.T) {
+			st := sqliteStore(t)
+			if dialect == "postgres" {
+				st = postgresStore(t)
+			}
+			now := time.Now().UTC().Truncate(time.Microsecond)
+			ok := scoredPair(now.Add(-2*time.Second), "slm", "v1", true, 150*time.Millisecond)
+			ok.CandidateOutput = json.RawMessage(`{"content":"Paris"}`)
+			ok.CandidateUsage.Input = openaiCount(12)
+			bad := scoredPair(now.Add(-time.Second), "slm", "v1", false, time.Second)
+			bad.Reverse, bad.ReferenceOutput = true, json.RawMessage(`{"content":"Lyon"}`)
+			errPair := &Pair{CaptureID: "e", Time: now, Route: "weather", Model: "slm", Version: "v1", CandidateError: "status 500"}
+			other := scoredPair(now, "slm", "v2", false, time.Second)
+			for _, p := range []*Pair{ok, bad, errPair, other} {
+				mustAdd(t, st, p)
+			}
+			all, err := st.Pairs(context.Background(), PairQuery{Route: "weather", Model: "slm", Version: "v1"})
+			if err != nil || len(all) != 3 || all[0].CandidateError != "status 500" || !all[1].Reverse || string(all[1].ReferenceOutput) != `{"content":"Lyon"}` {
+				t.Fatalf("%v: %+v", err, all)
+			}
+			got := all[2]
+			if got.ID != ok.ID || !got.Time.Equal(ok.Time) || got.CandidateLatency != 150*time.Millisecond || string(got.CandidateOutput) != `{"content":"Paris"}` ||
+				got.CandidateUsage.Input.Or(-1) != 12 || len(got.Scores) != 1 || !got.Scores[0].Pass || !got.CandidatePriced {
+				t.Fatalf("round trip: %+v", got)
+			}
+			failed, _ := st.Pairs(context.Background(), PairQuery{Model: "slm", Version: "v1", Failed: true})
+			if len(failed) != 2 {
+				t.Fatalf("failed filter: %d pairs", len(failed))
+			}
+			if lim, _ := st.Pairs(context.Background(), PairQuery{Limit: 1}); len(lim) != 1 {
+				t.Fatalf("limit: %d", len(lim))
+			}
+		})
+	}
+}

@@ -94,8 +94,12 @@ func printRouteView(w io.Writer, v shadow.RouteView) {
 			name string
 			ev   shadow.Evidence
 		}{{"since appeared", c.All}, {"rolling " + v.RollingWindow, c.Rolling}} {
-			fmt.Fprintf(tw, "  %s\t%d\t%.1f%%\t%.1f%%\t%s\t%s\t%.3f\t%.4f\n", e.name, e.ev.Pairs, 100*e.ev.CandidateErrorRate, 100*e.ev.PrimaryErrorRate,
-				e.ev.CandidateP95.Round(time.Millisecond), e.ev.PrimaryP95.Round(time.Millisecond), e.ev.CostRatio, float64(e.ev.JudgeCostMicros)/1e6)
+			ratio := "n/a" // no pair priced on both sides
+			if e.ev.CostRatio > 0 {
+				ratio = fmt.Sprintf("%.3f", e.ev.CostRatio)
+			}
+			fmt.Fprintf(tw, "  %s\t%d\t%.1f%%\t%.1f%%\t%s\t%s\t%s\t%.4f\n", e.name, e.ev.Pairs, 100*e.ev.CandidateErrorRate, 100*e.ev.PrimaryErrorRate,
+				e.ev.CandidateP95.Round(time.Millisecond), e.ev.PrimaryP95.Round(time.Millisecond), ratio, float64(e.ev.JudgeCostMicros)/1e6)
 		}
 		tw.Flush()
 		printEvaluators(w, c)

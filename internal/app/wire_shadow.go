@@ -33,6 +33,9 @@ func (s *services) buildShadow(ctx context.Context) error {
 		deps.Redactor = r
 	}
 	deps.Judge = newJudge(s.cfg, caller, deps.Pricer)
+	if j := s.cfg.Shadow.Judge.Model; j != "" && !modelResolves(s.cfg, j) {
+		s.log.Warn("shadow.judge.model is not in models: llm_judge will not score", "model", j)
+	}
 	tee := shadow.NewTee(shadowOptions(s.cfg.Shadow), deps)
 	s.tee = tee
 	s.admin.Handle("GET /admin/v1/routes/{route}/candidates", shadow.AdminHandler(st,
@@ -62,6 +65,12 @@ func newJudge(c *config.Config, caller shadow.Caller, pricer shadow.Pricer) *sha
 	}
 	return &shadow.Judge{Model: j.Model, Rubric: j.Rubric, Rate: j.SampleRate,
 		BudgetMicros: int64(j.DailyBudgetUSD * 1e6), Caller: caller, Pricer: pricer}
+}
+
+func modelResolves(c *config.Config, name string) bool {
+	_, ok := c.Models[name]
+	_, star := c.Models["*"]
+	return ok || star
 }
 
 func configuredCandidates(c *config.Config) map[string][]shadow.Configured {
