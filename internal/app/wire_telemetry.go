@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"os"
 
+	"go.opentelemetry.io/otel"
+
 	"github.com/fledgling-ai/fledgling/internal/config"
 	"github.com/fledgling-ai/fledgling/internal/redact"
 	"github.com/fledgling-ai/fledgling/internal/telemetry"
@@ -25,6 +27,11 @@ func (s *services) buildTelemetry(ctx context.Context) error {
 	// Every component built after this logs through the scrubber, so an
 	// upstream error quoting its key never reaches the log.
 	s.log = slog.New(redact.NewLogHandler(s.log.Handler(), red))
+	log := s.log
+	// The SDK reports export errors to a process-wide handler; route it to
+	// the (scrubbed) log at debug level: failures are counted and warned
+	// about, rate-limited, by the telemetry package itself.
+	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) { log.Debug("opentelemetry", "err", err) }))
 	tc := s.cfg.Telemetry
 	mo := telemetry.MetricsOptions{OTLP: tc.OTLP.Enabled && tc.OTLP.Metrics, Resource: telemetry.Resource(tc, Version)}
 	if !tc.DisableMetrics {

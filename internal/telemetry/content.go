@@ -18,9 +18,14 @@ type content struct {
 	tools             string // gen_ai.tool.definitions
 }
 
-func buildContent(rec *capture.Record, max int) content {
-	body := gjson.ParseBytes(rec.Request)
+// buildContent renders what the destinations want: lf for Langfuse, sem
+// for a generic backend.
+func buildContent(rec *capture.Record, max int, lf, sem bool) content {
 	var c content
+	if !lf && !sem {
+		return c
+	}
+	body := gjson.ParseBytes(rec.Request)
 	switch rec.Kind {
 	case capture.KindEmbedding:
 		c.lfInput = body.Get("input").Raw // never the vectors: no output
@@ -33,13 +38,20 @@ func buildContent(rec *capture.Record, max int) content {
 	default:
 		c.lfInput = chatInput(body)
 		c.lfOutput = string(rec.Response.AssistantJSON())
-		c.inputMessages, c.system = semconvInput(body.Get("messages"))
-		c.tools = body.Get("tools").Raw
+		if sem {
+			c.inputMessages, c.system = semconvInput(body.Get("messages"))
+			c.tools = body.Get("tools").Raw
+		}
 	}
-	if rec.Kind != capture.KindEmbedding && (rec.Response.Content != "" || len(rec.Response.ToolCalls) > 0) {
-		c.outputMessages = semconvOutput(rec)
-	} else if rec.Kind != capture.KindEmbedding {
+	hasAnswer := rec.Response.Content != "" || len(rec.Response.ToolCalls) > 0
+	if rec.Kind != capture.KindEmbedding && !hasAnswer {
 		c.lfOutput = ""
+	}
+	if sem && rec.Kind != capture.KindEmbedding && hasAnswer {
+		c.outputMessages = semconvOutput(rec)
+	}
+	if !lf {
+		c.lfInput, c.lfOutput = "", ""
 	}
 	for _, s := range []*string{&c.lfInput, &c.lfOutput, &c.inputMessages, &c.outputMessages, &c.system, &c.tools} {
 		*s = truncateJSON(*s, max)

@@ -82,11 +82,25 @@ const (
 	keyTruncated       = "fledgling.truncated"
 )
 
-// contentKeys hold prompts and completions. A destination with content
-// capture off never receives them.
-var contentKeys = map[string]bool{
-	keyLFInput: true, keyLFOutput: true, keyInputMessages: true, keyOutputMessages: true,
-	keySystemInstructions: true, keyToolDefinitions: true,
+// Content attributes hold prompts and completions. A destination with
+// content capture off receives none; Langfuse gets only its own pair and a
+// generic backend only the semconv ones, so content is never sent twice.
+var (
+	langfuseContentKeys = map[string]bool{keyLFInput: true, keyLFOutput: true}
+	semconvContentKeys  = map[string]bool{keyInputMessages: true, keyOutputMessages: true,
+		keySystemInstructions: true, keyToolDefinitions: true}
+	contentKeys = union(langfuseContentKeys, semconvContentKeys)
+)
+
+func union(a, b map[string]bool) map[string]bool {
+	out := map[string]bool{}
+	for k := range a {
+		out[k] = true
+	}
+	for k := range b {
+		out[k] = true
+	}
+	return out
 }
 
 // tracerName is the instrumentation scope of every span Fledgling emits;

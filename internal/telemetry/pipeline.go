@@ -17,8 +17,8 @@ import (
 // BatchSpanProcessor (which batches, retries and exports) from the channel.
 type pipeline struct {
 	name      string
-	ownOnly   bool // only spans of Fledgling's tracer (Langfuse)
-	content   bool // keep prompt/completion attributes
+	ownOnly   bool            // only spans of Fledgling's tracer (Langfuse)
+	drop      map[string]bool // attributes this destination never receives
 	ch        chan sdktrace.ReadOnlySpan
 	next      sdktrace.SpanProcessor
 	inflight  atomic.Int64
@@ -31,14 +31,14 @@ type pipeline struct {
 type pipelineOptions struct {
 	name      string
 	ownOnly   bool
-	content   bool
+	drop      map[string]bool
 	queueSize int
 	batchSize int
 	interval  time.Duration
 }
 
 func newPipeline(exp sdktrace.SpanExporter, o pipelineOptions) *pipeline {
-	p := &pipeline{name: o.name, ownOnly: o.ownOnly, content: o.content,
+	p := &pipeline{name: o.name, ownOnly: o.ownOnly, drop: o.drop,
 		ch: make(chan sdktrace.ReadOnlySpan, o.queueSize),
 		next: sdktrace.NewBatchSpanProcessor(exp, sdktrace.WithBlocking(), sdktrace.WithMaxQueueSize(o.batchSize*2),
 			sdktrace.WithMaxExportBatchSize(o.batchSize), sdktrace.WithBatchTimeout(o.interval), sdktrace.WithExportTimeout(10*time.Second)),
@@ -54,8 +54,8 @@ func (p *pipeline) OnEnd(s sdktrace.ReadOnlySpan) {
 	if p.ownOnly && s.InstrumentationScope().Name != tracerName {
 		return
 	}
-	if !p.content {
-		s = withoutContent(s)
+	if len(p.drop) > 0 {
+		s = without(s, p.drop)
 	}
 	p.inflight.Add(1)
 	select {
@@ -119,26 +119,26 @@ func (p *pipeline) Shutdown(ctx context.Context) error {
 	return p.next.Shutdown(ctx)
 }
 
-// noContentSpan hides the content attributes of a span.
-type noContentSpan struct {
+// filteredSpan hides some attributes of a span.
+type filteredSpan struct {
 	sdktrace.ReadOnlySpan
 	attrs []attribute.KeyValue
 }
 
-func (s noContentSpan) Attributes() []attribute.KeyValue { return s.attrs }
+func (s filteredSpan) Attributes() []attribute.KeyValue { return s.attrs }
 
-func withoutContent(s sdktrace.ReadOnlySpan) sdktrace.ReadOnlySpan {
+func without(s sdktrace.ReadOnlySpan, drop map[string]bool) sdktrace.ReadOnlySpan {
 	all := s.Attributes()
 	kept := make([]attribute.KeyValue, 0, len(all))
 	for _, kv := range all {
-		if !contentKeys[string(kv.Key)] {
+		if !drop[string(kv.Key)] {
 			kept = append(kept, kv)
 		}
 	}
 	if len(kept) == len(all) {
 		return s
 	}
-	return noContentSpan{ReadOnlySpan: s, attrs: kept}
+	return filteredSpan{ReadOnlySpan: s, attrs: kept}
 }
 
 // countingExporter counts and logs failed exports.

@@ -82,10 +82,7 @@ func (t *Telemetry) Finish(ctx context.Context, rec *capture.Record) {
 		st = &serverState{span: span}
 	}
 	d := t.describe(rec, st.hints)
-	var c content
-	if t.content {
-		c = buildContent(rec, t.maxContent)
-	}
+	c := buildContent(rec, t.maxContent, t.lfContent, t.semContent)
 	attempts := attemptsOf(rec)
 	for i := range attempts {
 		t.clientSpan(ctx, rec, d, &c, attempts[i], i, i == len(attempts)-1)

@@ -50,7 +50,8 @@ type Telemetry struct {
 	env        string
 	release    string
 	maxContent int
-	content    bool // some destination records content
+	lfContent  bool // Langfuse wants prompts and completions
+	semContent bool // the generic backend wants them (semconv form)
 	providers  atomic.Pointer[map[string]providerInfo]
 }
 
@@ -123,8 +124,11 @@ func (t *Telemetry) langfusePipeline(ctx context.Context, cfg config.Telemetry, 
 	if err != nil {
 		return nil, fmt.Errorf("langfuse exporter: %w", err)
 	}
-	content := cfg.Langfuse.Content == nil || *cfg.Langfuse.Content
-	return t.addPipeline(exp, "langfuse", true, content, opt), nil
+	drop := contentKeys
+	if cfg.Langfuse.Content == nil || *cfg.Langfuse.Content {
+		drop, t.lfContent = semconvContentKeys, true
+	}
+	return t.addPipeline(exp, "langfuse", true, drop, opt), nil
 }
 
 func (t *Telemetry) otlpPipeline(ctx context.Context, cfg config.Telemetry, opt Options) (*pipeline, error) {
@@ -132,18 +136,25 @@ func (t *Telemetry) otlpPipeline(ctx context.Context, cfg config.Telemetry, opt 
 	if err != nil {
 		return nil, fmt.Errorf("otlp exporter: %w", err)
 	}
-	return t.addPipeline(exp, "otlp", false, cfg.OTLP.Content, opt), nil
+	drop := contentKeys
+	if cfg.OTLP.Content {
+		drop, t.semContent = langfuseContentKeys, true
+	}
+	return t.addPipeline(exp, "otlp", false, drop, opt), nil
 }
 
-func (t *Telemetry) addPipeline(exp sdktrace.SpanExporter, name string, ownOnly, content bool, opt Options) *pipeline {
+func (t *Telemetry) addPipeline(exp sdktrace.SpanExporter, name string, ownOnly bool, drop map[string]bool, opt Options) *pipeline {
+	var lastLog atomic.Int64
 	counted := countingExporter{SpanExporter: exp, onError: func(err error) {
 		t.metrics.exportFailed(name)
-		t.log.Warn("span export failed", "destination", name, "err", err)
+		if now := time.Now().Unix(); now-lastLog.Load() >= 60 { // at most one line a minute
+			lastLog.Store(now)
+			t.log.Warn("span export failed (counted in fledgling_telemetry_export_errors_total)", "destination", name, "err", err)
+		}
 	}}
-	p := newPipeline(counted, pipelineOptions{name: name, ownOnly: ownOnly, content: content,
+	p := newPipeline(counted, pipelineOptions{name: name, ownOnly: ownOnly, drop: drop,
 		queueSize: opt.QueueSize, batchSize: opt.BatchSize, interval: opt.BatchInterval})
 	t.pipelines = append(t.pipelines, p)
-	t.content = t.content || content
 	t.metrics.RegisterQueue("spans_"+name, p.Depth, p.Dropped)
 	return p
 }

@@ -97,9 +97,31 @@ func TestLangfuseExportCarriesHeadersGzipAndPath(t *testing.T) {
 	}
 }
 
+// withGeneric adds the generic OTLP exporter, content on, sending to its
+// own receiver.
+func withGeneric(t *testing.T, lf *receiver) (*Telemetry, *receiver) {
+	generic := newReceiver(t)
+	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", generic.srv.URL)
+	cfg := testConfig(lf.srv.URL)
+	cfg.OTLP.Enabled, cfg.OTLP.Content = true, true
+	return newTestTelemetry(t, cfg), generic
+}
+
+// clientAttrs are the attributes of the only CLIENT span a receiver got.
+func clientAttrs(t *testing.T, r *receiver) map[string]any {
+	t.Helper()
+	for _, s := range r.spans() {
+		if s.Kind == tracepb.Span_SPAN_KIND_CLIENT {
+			return attrs(s)
+		}
+	}
+	t.Fatal("no CLIENT span received")
+	return nil
+}
+
 func TestNonStreamingChatSpans(t *testing.T) {
 	rcv := newReceiver(t)
-	tel := newTestTelemetry(t, testConfig(rcv.srv.URL))
+	tel, generic := withGeneric(t, rcv)
 	parent := "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
 	server, clients := run(t, tel, rcv, chatRecord(), parent)
 	if hexID(server.TraceId) != "4bf92f3577b34da6a3ce929d0e0e4736" || hexID(server.ParentSpanId) != "00f067aa0ba902b7" {
@@ -146,8 +168,19 @@ func TestNonStreamingChatSpans(t *testing.T) {
 		`{"max_completion_tokens":256,"n":2,"response_format":"json_object","seed":7,"stop":["\n\n"],"temperature":0.2,"top_p":0.9}`)
 	expectJSON(t, a, "langfuse.observation.output", `{"role":"assistant","content":"{\"hello\":\"world\"}"}`)
 	expectJSON(t, a, "langfuse.observation.input", `[{"role":"system","content":"Be brief."},{"role":"user","content":"Hi there"}]`)
-	expectJSON(t, a, "gen_ai.system_instructions", `[{"type":"text","content":"Be brief."}]`)
-	expectJSON(t, a, "gen_ai.input.messages", `[{"role":"user","parts":[{"type":"text","content":"Hi there"}]}]`)
+	g := clientAttrs(t, generic)
+	expectJSON(t, g, "gen_ai.system_instructions", `[{"type":"text","content":"Be brief."}]`)
+	expectJSON(t, g, "gen_ai.input.messages", `[{"role":"user","parts":[{"type":"text","content":"Hi there"}]}]`)
+	for k := range langfuseContentKeys {
+		if _, ok := g[k]; ok {
+			t.Errorf("generic backend got Langfuse's copy of the content (%s)", k)
+		}
+	}
+	for k := range semconvContentKeys {
+		if _, ok := a[k]; ok {
+			t.Errorf("Langfuse got the semconv copy of the content (%s)", k)
+		}
+	}
 	sa := attrs(server)
 	expect(t, sa, map[string]any{"http.response.status_code": int64(200), "langfuse.user.id": "user-7",
 		"fledgling.route": "support", "http.request.method": "POST", "url.path": "/v1/chat/completions"})
@@ -169,18 +202,19 @@ func TestStreamingChatSpans(t *testing.T) {
 
 func TestToolCallSpans(t *testing.T) {
 	rcv := newReceiver(t)
-	tel := newTestTelemetry(t, testConfig(rcv.srv.URL))
+	tel, generic := withGeneric(t, rcv)
 	_, clients := run(t, tel, rcv, toolRecord(), "")
 	a := attrs(clients[0])
+	g := clientAttrs(t, generic)
 	expect(t, a, map[string]any{"gen_ai.response.finish_reasons": []string{"tool_calls"}})
 	expectJSON(t, a, "langfuse.observation.output",
 		`{"role":"assistant","content":null,"tool_calls":[{"id":"call_1","type":"function","function":{"name":"get_weather","arguments":"{\"city\":\"Paris\"}"}}]}`)
-	expectJSON(t, a, "gen_ai.output.messages",
+	expectJSON(t, g, "gen_ai.output.messages",
 		`[{"role":"assistant","parts":[{"type":"tool_call","id":"call_1","name":"get_weather","arguments":{"city":"Paris"}}],"finish_reason":"tool_calls"}]`)
-	expectJSON(t, a, "gen_ai.input.messages", `[{"role":"user","parts":[{"type":"text","content":"Weather in Paris?"}]},`+
+	expectJSON(t, g, "gen_ai.input.messages", `[{"role":"user","parts":[{"type":"text","content":"Weather in Paris?"}]},`+
 		`{"role":"assistant","parts":[{"type":"tool_call","id":"call_0","name":"get_weather","arguments":{"city":"Lyon"}}]},`+
 		`{"role":"tool","parts":[{"type":"tool_call_response","id":"call_0","result":"rainy"}]}]`)
-	expectJSON(t, a, "gen_ai.tool.definitions", `[{"type":"function","function":{"name":"get_weather","parameters":{"type":"object"}}}]`)
+	expectJSON(t, g, "gen_ai.tool.definitions", `[{"type":"function","function":{"name":"get_weather","parameters":{"type":"object"}}}]`)
 	if in, _ := a["langfuse.observation.input"].(string); !strings.Contains(in, `"tools":[`) {
 		t.Errorf("Langfuse input lacks the tools: %s", in)
 	}
