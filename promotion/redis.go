@@ -30,14 +30,15 @@ func NewShared(rdb redis.UniversalClient, prefix string) *Shared {
 		leaseKey: p + "lease", tokenKey: p + "token"}
 }
 
-// writeScript: reject a stale token, reject a version conflict, then store,
-// raise the fence and publish — atomically.
+// writeScript: reject a stale token, reject a version conflict (a missing
+// state — a fresh or flushed Redis — is seeded from the store's copy), then
+// store, raise the fence and publish — atomically.
 var writeScript = redis.NewScript(`
 local tok = tonumber(ARGV[1])
 local fence = tonumber(redis.call('GET', KEYS[2]) or '0')
 if tok > 0 and tok < fence then return -1 end
-local cur = tonumber(redis.call('HGET', KEYS[1], 'version') or '0')
-if cur ~= tonumber(ARGV[2]) then return -2 end
+local cur = redis.call('HGET', KEYS[1], 'version')
+if cur and tonumber(cur) ~= tonumber(ARGV[2]) then return -2 end
 if tok > fence then redis.call('SET', KEYS[2], tok) end
 redis.call('HSET', KEYS[1], 'version', ARGV[3], 'body', ARGV[4])
 redis.call('PUBLISH', ARGV[5], ARGV[3])
