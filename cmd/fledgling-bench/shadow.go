@@ -51,7 +51,7 @@ func runShadowBench(ctx context.Context, quick bool) error {
 		return err
 	}
 	defer env.close()
-	heap0, rss0 := memNow()
+	heap0, rss0 := shadowMem()
 	lat, roundP99 := map[string][]time.Duration{}, map[string][]time.Duration{}
 	for r := range rounds {
 		for _, s := range env.setups {
@@ -60,28 +60,28 @@ func runShadowBench(ctx context.Context, quick bool) error {
 				return fmt.Errorf("%s round %d: %w", s.name, r, err)
 			}
 			lat[s.name] = append(lat[s.name], l...)
-			roundP99[s.name] = append(roundP99[s.name], quantiles(l)[1])
+			roundP99[s.name] = append(roundP99[s.name], shadowQuantiles(l)[1])
 		}
 	}
 	fmt.Printf("primary latency through the gateway, %d calls per setup in %d alternating rounds, %d concurrent clients, fake primary answering in 2 ms\n", calls, rounds, workers)
 	fmt.Printf("%-44s %10s %10s %10s %16s %10s\n", "setup", "p50 µs", "p99 µs", "p99 Δ", "median round p99", "Δ")
-	base, baseRound := quantiles(lat[env.setups[0].name]), quantiles(roundP99[env.setups[0].name])[0]
+	base, baseRound := shadowQuantiles(lat[env.setups[0].name]), shadowQuantiles(roundP99[env.setups[0].name])[0]
 	for _, s := range env.setups {
-		q, qr := quantiles(lat[s.name]), quantiles(roundP99[s.name])[0]
+		q, qr := shadowQuantiles(lat[s.name]), shadowQuantiles(roundP99[s.name])[0]
 		fmt.Printf("%-44s %10.0f %10.0f %+9.1f%% %16.0f %+9.1f%%\n", s.name, us(q[0]), us(q[1]), 100*float64(q[1]-base[1])/float64(base[1]),
 			us(qr), 100*float64(qr-baseRound)/float64(baseRound))
 	}
 	runtime.GC()
-	heap1, rss1 := memNow()
+	heap1, rss1 := shadowMem()
 	fmt.Printf("hung candidate: %.0f calls queued (queue_size %d), %.0f in flight (concurrency %d), %.0f dropped when full\n",
 		env.gauge("fledgling_shadow_queue_depth"), env.queueSize, env.inflight(), env.concurrency, env.counter("fledgling_shadow_dropped_total"))
 	fmt.Printf("memory after %d shadowed calls: heap in use %.1f MiB (before %.1f MiB), RSS %.1f MiB (before %.1f MiB)\n",
-		calls, mib(heap1), mib(heap0), mib(rss1), mib(rss0))
+		calls, shadowMiB(heap1), shadowMiB(heap0), shadowMiB(rss1), shadowMiB(rss0))
 	dup := env.duplicateCost()
 	runtime.GC()
-	heap2, rss2 := memNow()
+	heap2, rss2 := shadowMem()
 	fmt.Printf("tee.Duplicate on its caller (100%% sampling, queue full → drop): %d ns/op, %d allocs/op over %d calls; then heap %.1f MiB, RSS %.1f MiB (bounded by the queue, not the traffic)\n",
-		dup.NsPerOp(), dup.AllocsPerOp(), dup.N, mib(heap2), mib(rss2))
+		dup.NsPerOp(), dup.AllocsPerOp(), dup.N, shadowMiB(heap2), shadowMiB(rss2))
 	return nil
 }
 
@@ -167,7 +167,7 @@ func (e *shadowBenchEnv) gateway(ctx context.Context, cfg *config.Config, on boo
 			return shadowSetup{}, err
 		}
 		tee := shadow.NewTee(shadow.Options{QueueSize: cfg.Shadow.QueueSize, Concurrency: cfg.Shadow.Concurrency, Timeout: cfg.Shadow.Timeout},
-			shadow.Deps{Caller: benchCaller{e.hung.srv.URL + "/v1"}, Store: st, Metrics: shadow.NewMetrics(e.reg)})
+			shadow.Deps{Caller: shadowBenchCaller{e.hung.srv.URL + "/v1"}, Store: st, Metrics: shadow.NewMetrics(e.reg)})
 		o.Tee, e.tee = tee, tee
 		name = "shadowing on, 100% to a hanging candidate"
 		e.closers = append(e.closers, func() {
@@ -213,7 +213,7 @@ func shadowRound(url string, n, workers int) ([]time.Duration, error) {
 	return out, firstErr
 }
 
-func quantiles(l []time.Duration) [2]time.Duration {
+func shadowQuantiles(l []time.Duration) [2]time.Duration {
 	s := append([]time.Duration(nil), l...)
 	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
 	return [2]time.Duration{s[len(s)/2], s[len(s)*99/100]}
@@ -250,10 +250,10 @@ func (e *shadowBenchEnv) inflight() float64 {
 	return float64(e.hung.open)
 }
 
-// benchCaller posts shadow calls to one OpenAI-compatible base URL.
-type benchCaller struct{ base string }
+// shadowBenchCaller posts shadow calls to one OpenAI-compatible base URL.
+type shadowBenchCaller struct{ base string }
 
-func (c benchCaller) Call(ctx context.Context, _ string, body []byte) (int, []byte, error) {
+func (c shadowBenchCaller) Call(ctx context.Context, _ string, body []byte) (int, []byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+"/chat/completions", bytes.NewReader(body))
 	if err != nil {
 		return 0, nil, err
@@ -280,13 +280,13 @@ func (e *shadowBenchEnv) sum(name string) float64 {
 			continue
 		}
 		for _, m := range f.GetMetric() {
-			total += value(m)
+			total += shadowMetricValue(m)
 		}
 	}
 	return total
 }
 
-func value(m *dto.Metric) float64 {
+func shadowMetricValue(m *dto.Metric) float64 {
 	switch {
 	case m.Counter != nil:
 		return m.Counter.GetValue()
@@ -297,7 +297,7 @@ func value(m *dto.Metric) float64 {
 }
 
 // memNow is the Go heap in use and the process RSS, in bytes.
-func memNow() (heap, rss uint64) {
+func shadowMem() (heap, rss uint64) {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	if b, err := os.ReadFile("/proc/self/statm"); err == nil {
@@ -309,4 +309,4 @@ func memNow() (heap, rss uint64) {
 	return ms.HeapInuse, rss
 }
 
-func mib(b uint64) float64 { return float64(b) / (1 << 20) }
+func shadowMiB(b uint64) float64 { return float64(b) / (1 << 20) }
