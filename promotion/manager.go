@@ -144,7 +144,7 @@ func (m *Manager) Update(ctx context.Context, token int64, f Mutation) ([]*Trans
 }
 
 func (m *Manager) update(ctx context.Context, token int64, f Mutation) ([]*Transition, error) {
-	base, err := m.latest(ctx)
+	base, expect, err := m.latest(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -157,7 +157,7 @@ func (m *Manager) update(ctx context.Context, token int64, f Mutation) ([]*Trans
 	for _, tr := range trs {
 		tr.Token, tr.StateVersion = token, next.Version
 	}
-	if err := m.write(ctx, next, base.Version, token, trs); err != nil {
+	if err := m.write(ctx, next, expect, token, trs); err != nil {
 		return nil, err
 	}
 	m.adopt(next)
@@ -165,20 +165,23 @@ func (m *Manager) update(ctx context.Context, token int64, f Mutation) ([]*Trans
 	return trs, nil
 }
 
-// latest is the state to change: Redis's when shared (a replica must not
-// write over a version it has not seen), else this replica's.
-func (m *Manager) latest(ctx context.Context) (State, error) {
+// latest is the state to change and the version the write must replace:
+// with Redis, its state (a replica must not write over a version it has not
+// seen) unless this replica knows a newer one (Redis lost it), else this
+// replica's.
+func (m *Manager) latest(ctx context.Context) (State, int64, error) {
+	cur := m.Current()
 	if m.shared == nil {
-		return m.Current(), nil
+		return cur, cur.Version, nil
 	}
 	st, ok, err := m.shared.Load(ctx)
 	if err != nil {
-		return State{}, err
+		return State{}, 0, err
 	}
-	if !ok {
-		return m.Current(), nil
+	if !ok || st.Version < cur.Version {
+		return cur, st.Version, nil
 	}
-	return st, nil
+	return st, st.Version, nil
 }
 
 func (m *Manager) write(ctx context.Context, next State, expect, token int64, trs []*Transition) error {
