@@ -179,6 +179,9 @@ func (b *Builder) insert(ctx context.Context, d *Dataset, newFrozen []*Example) 
 		m.Counts.Train+m.Counts.Validation+m.Counts.Test, m.ContentHash, d.Dir, string(man)); err != nil {
 		return fmt.Errorf("store dataset: %w", err)
 	}
+	if err := insertFiles(ctx, tx, d); err != nil {
+		return err
+	}
 	for _, ex := range newFrozen {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO trainer_frozen_test (route, item_id, task_key, dataset_id, created_ms, openai_line, neutral_line)
 			VALUES ($1,$2,$3,$4,$5,$6,$7)`, d.Route, ex.ItemID, ex.TaskKey, d.ID, ms(m.CreatedAt), string(ex.OpenAI), string(ex.Neutral)); err != nil {

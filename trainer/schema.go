@@ -49,6 +49,9 @@ var migrations = []store.Migration{
 		base_model TEXT NOT NULL, job_id TEXT NOT NULL, dataset_id TEXT NOT NULL,
 		loaded INTEGER NOT NULL, created_ms BIGINT NOT NULL,
 		PRIMARY KEY (route, version))`},
+	{Version: 8, Default: `CREATE TABLE IF NOT EXISTS trainer_dataset_files (
+		dataset_id TEXT NOT NULL, name TEXT NOT NULL, content TEXT NOT NULL,
+		PRIMARY KEY (dataset_id, name))`},
 }
 
 // Migrate creates or upgrades the trainer's tables.

@@ -118,6 +118,9 @@ func (w *Worker) prepare(ctx context.Context, lease *Lease) (*Job, *Dataset, Bac
 		return nil, nil, nil, "", err
 	}
 	ds, err := GetDataset(ctx, w.Jobs.DB, job.DatasetID)
+	if err == nil {
+		err = EnsureLocal(ctx, w.Jobs.DB, ds, w.WorkDir)
+	}
 	if err != nil {
 		return nil, nil, nil, "", fmt.Errorf("dataset: %w", err)
 	}

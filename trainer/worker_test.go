@@ -317,3 +317,24 @@ func alive(pid int) bool {
 	i := strings.LastIndexByte(s, ')')
 	return i > 0 && len(s) > i+2 && s[i+2] != 'Z' && s[i+2] != 'X'
 }
+
+// A worker whose machine does not have the builder's work_dir gets the
+// dataset files from the database.
+func TestWorkerMaterialisesDatasetElsewhere(t *testing.T) {
+	_, db, job := jobFixture(t)
+	ds, _ := GetDataset(context.Background(), db, job.DatasetID)
+	if err := os.RemoveAll(ds.Dir); err != nil {
+		t.Fatal(err)
+	}
+	elsewhere := t.TempDir()
+	w := testWorker(db, elsewhere, "0", "remote")
+	defer startWorker(t, w)()
+	j := waitJob(t, w.Jobs, job.ID, 20*time.Second, func(j *Job) bool { return j.State.Terminal() })
+	if j.State != Succeeded {
+		t.Fatalf("job %+v", j)
+	}
+	local := &Dataset{Route: ds.Route, Version: ds.Version, Manifest: ds.Manifest}
+	if !filesIntact(local, filepath.Join(elsewhere, "datasets", "r", "v1")) {
+		t.Fatal("dataset not materialised intact in the worker's work_dir")
+	}
+}
