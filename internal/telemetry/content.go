@@ -20,12 +20,11 @@ type content struct {
 
 // buildContent renders what the destinations want: lf for Langfuse, sem
 // for a generic backend.
-func buildContent(rec *capture.Record, max int, lf, sem bool) content {
+func buildContent(rec *capture.Record, body fields, max int, lf, sem bool) content {
 	var c content
 	if !lf && !sem {
 		return c
 	}
-	body := gjson.ParseBytes(rec.Request)
 	switch rec.Kind {
 	case capture.KindEmbedding:
 		c.lfInput = body.Get("input").Raw // never the vectors: no output
@@ -60,7 +59,7 @@ func buildContent(rec *capture.Record, max int, lf, sem bool) content {
 }
 
 // chatInput is the messages array, wrapped with the tools when there are any.
-func chatInput(body gjson.Result) string {
+func chatInput(body fields) string {
 	msgs := body.Get("messages").Raw
 	if tools := body.Get("tools"); tools.Exists() {
 		return `{"messages":` + orNull(msgs) + `,"tools":` + tools.Raw + `}`
@@ -68,7 +67,7 @@ func chatInput(body gjson.Result) string {
 	return msgs
 }
 
-func responsesInput(body gjson.Result) string {
+func responsesInput(body fields) string {
 	if ins := body.Get("instructions"); ins.Exists() {
 		return `{"instructions":` + ins.Raw + `,"input":` + orNull(body.Get("input").Raw) + `}`
 	}

@@ -27,6 +27,8 @@ type callDesc struct {
 	modelParams string
 	// trace holds the trace-level attributes copied onto every span.
 	trace []attribute.KeyValue
+	// body indexes the request's top-level fields.
+	body fields
 }
 
 // operationOf maps a record kind to gen_ai.operation.name and openai.api.type.
@@ -79,8 +81,7 @@ func defaultPort(u *url.URL) int {
 
 // requestParams reads the GenAI request attributes and the Langfuse model
 // parameters from the (redacted) request body.
-func requestParams(body []byte, stream bool) ([]attribute.KeyValue, string) {
-	r := gjson.ParseBytes(body)
+func requestParams(r fields, stream bool) ([]attribute.KeyValue, string) {
 	var attrs []attribute.KeyValue
 	params := map[string]any{}
 	num := func(path, key, param string) {
@@ -122,7 +123,7 @@ func requestParams(body []byte, stream bool) ([]attribute.KeyValue, string) {
 }
 
 // formatParams covers output type, service tier, tool choice and embeddings.
-func formatParams(r gjson.Result, params map[string]any) []attribute.KeyValue {
+func formatParams(r fields, params map[string]any) []attribute.KeyValue {
 	var attrs []attribute.KeyValue
 	rf := r.Get("response_format.type").String()
 	if rf == "" {
@@ -172,8 +173,7 @@ func stringList(v gjson.Result) []string {
 // span). User, session, tags and metadata come from the record, falling back
 // to the request body (user / safety_identifier, metadata) and to the
 // X-Fledgling-* headers read at Start.
-func traceAttrs(rec *capture.Record, hdr headerHints, env, release string) []attribute.KeyValue {
-	body := gjson.ParseBytes(rec.Request)
+func traceAttrs(rec *capture.Record, body fields, hdr headerHints, env, release string) []attribute.KeyValue {
 	user := firstNonEmpty(rec.User, hdr.user, body.Get("user").String(), body.Get("safety_identifier").String())
 	session := firstNonEmpty(rec.Session, hdr.session, body.Get("metadata.session_id").String())
 	name := rec.Route
@@ -199,7 +199,7 @@ func traceAttrs(rec *capture.Record, hdr headerHints, env, release string) []att
 	return attrs
 }
 
-func metadataAttrs(rec *capture.Record, body gjson.Result) []attribute.KeyValue {
+func metadataAttrs(rec *capture.Record, body fields) []attribute.KeyValue {
 	md := map[string]string{}
 	body.Get("metadata").ForEach(func(k, v gjson.Result) bool {
 		md[k.String()] = v.String()

@@ -82,7 +82,7 @@ func (t *Telemetry) Finish(ctx context.Context, rec *capture.Record) {
 		st = &serverState{span: span}
 	}
 	d := t.describe(rec, st.hints)
-	c := buildContent(rec, t.maxContent, t.lfContent, t.semContent)
+	c := buildContent(rec, d.body, t.maxContent, t.lfContent, t.semContent)
 	attempts := attemptsOf(rec)
 	for i := range attempts {
 		t.clientSpan(ctx, rec, d, &c, attempts[i], i, i == len(attempts)-1)
@@ -115,8 +115,9 @@ func (t *Telemetry) describe(rec *capture.Record, hints headerHints) *callDesc {
 	}
 	d.providerName = t.provider(provider).name
 	d.responseModel = firstNonEmpty(rec.UpstreamModel, rec.Response.Model)
-	d.request, d.modelParams = requestParams(rec.Request, rec.Stream)
-	d.trace = traceAttrs(rec, hints, t.env, t.release)
+	d.body = topFields(rec.Request)
+	d.request, d.modelParams = requestParams(d.body, rec.Stream)
+	d.trace = traceAttrs(rec, d.body, hints, t.env, t.release)
 	return d
 }
 
