@@ -159,7 +159,7 @@ func learnedPolicy(ctx context.Context, train, eval []demoRequest, hidden, epoch
 	if hidden > 0 {
 		name = fmt.Sprintf("learned: MLP %d, %s", hidden, bound)
 	}
-	ev := fmt.Sprintf("thr %.3f AUC %.2f sel-bound %.3f (%d steps, %s)", m.Threshold, rep.AUC, rep.RoutedLower, rep.Steps, took.Round(time.Millisecond))
+	ev := fmt.Sprintf("thr %.3f AUC %.2f holdout bound %.3f (%d steps, %s)", m.Threshold, rep.AUC, rep.RoutedLower, rep.Steps, took.Round(time.Millisecond))
 	var scoreErr error
 	res := apply(name, ev, eval, func(r demoRequest) bool {
 		sc, err := s.Score(features.Extract(r.body, ""))

@@ -17,17 +17,25 @@
 // both fitted with gorgonia (Adam, binary cross-entropy on logits, L2).
 //
 // Calibration: Platt scaling (a 1-D logistic regression of the label on the
-// raw logit), fitted on the calibration half of the held-out pairs. It was
+// raw logit), fitted on the held-out pairs (half of them by default). It was
 // chosen over isotonic regression because it is monotone, needs only a few
 // hundred pairs to be stable, and folds exactly into the final layer
 // (w ← a·w, b ← a·b + c), so the exported graph stays
 // Gemm → Relu → Gemm → Sigmoid with no extra nodes.
 //
-// Threshold: on the other held-out half (never seen by training or
-// calibration), requests are sorted by calibrated score; the threshold is the
-// lowest score t such that the requests with score ≥ t have a Wilson lower
-// confidence bound on their pass rate ≥ the quality threshold. Scanning many
-// cut points makes that bound optimistic by a multiple-comparison effect;
-// the promotion gate's anytime-valid bounds on the live routed subset are the
-// real guard.
+// Threshold: on the same held-out pairs (never seen by training; Platt is
+// monotone, so calibrating on them does not change which pairs a cut
+// routes), requests are sorted by calibrated score; the threshold is the
+// lowest score t such that the requests with score ≥ t have a lower
+// confidence bound on their pass rate ≥ the quality threshold. Because the
+// best of many cut points is picked, a plain per-cut bound is optimistic, so
+// the default (BoundBonferroni) tests only a grid of 20 routed shares with a
+// one-sided Wilson bound at confidence 1 − (1−conf)/20; BoundAnytime uses the
+// time-uniform confidence sequence of internal/stats over every cut (valid,
+// wider); BoundWilson is the uncorrected bound (for comparison). When no cut
+// qualifies the threshold is Never (2): nothing is routed. The promotion
+// gate's anytime-valid bounds on the live routed subset remain the guard.
+//
+// Features are internal/features' vector; a model records the layout
+// version it was trained on (ONNX metadata fledgling.feature_version).
 package learned

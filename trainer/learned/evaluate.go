@@ -2,8 +2,10 @@ package learned
 
 import "sort"
 
-// calibrate fits Platt scaling on the calibration split and folds it into
-// the final layer.
+// calibrate fits Platt scaling on the holdout and folds it into the final
+// layer. Using the same pairs to select the threshold does not bias the
+// routed subset's bound: with a > 0 the calibration is monotone, so which
+// pairs a cut routes depends only on the raw ordering and the labels.
 func calibrate(m *Model, xs [][]float32, ys []float64, idx []int, rep *Report) {
 	zs := make([]float64, len(idx))
 	h := make([]float32, m.Hidden)
@@ -18,8 +20,9 @@ func calibrate(m *Model, xs [][]float32, ys []float64, idx []int, rep *Report) {
 	m.B2 = float32(a*float64(m.B2) + c)
 }
 
-// selectThreshold picks the threshold on the selection split and records the
-// routed and all-or-nothing figures.
+// selectThreshold picks the threshold on the holdout and records the routed
+// and all-or-nothing figures. A model whose calibration slope is not positive
+// ranks no better than chance the wrong way round: it routes nothing.
 func selectThreshold(m *Model, xs [][]float32, ys []float64, idx []int, o Options, rep *Report) {
 	scores := make([]float64, len(idx))
 	passed := make([]bool, len(idx))
@@ -33,6 +36,9 @@ func selectThreshold(m *Model, xs [][]float32, ys []float64, idx []int, o Option
 		}
 	}
 	c := chooseThreshold(scores, passed, o.QualityThreshold, o.Confidence, o.MinRouted, o.Bound)
+	if rep.PlattA <= 0 {
+		c = cut{Threshold: Never}
+	}
 	m.Threshold = c.Threshold
 	rep.Threshold = c.Threshold
 	rep.Bound = o.Bound

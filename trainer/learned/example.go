@@ -32,8 +32,8 @@ type Options struct {
 	LearnRate float64
 	// L2 weight decay. Default 1e-4.
 	L2 float64
-	// HoldoutFraction of the pairs kept out of training; half of it
-	// calibrates, the other half selects the threshold. Default 0.4.
+	// HoldoutFraction of the pairs kept out of training; they fit the
+	// calibration and select the threshold. Default 0.5.
 	HoldoutFraction float64
 	// QualityThreshold is the route's minimum pass rate on the routed subset
 	// (e.g. the candidate's tool_call threshold, 0.95). Required.
@@ -42,7 +42,7 @@ type Options struct {
 	Confidence float64
 	// Bound on the routed subset: BoundBonferroni (default), BoundAnytime or BoundWilson.
 	Bound string
-	// MinRouted is the fewest selection pairs a threshold may route. Default 20.
+	// MinRouted is the fewest holdout pairs a threshold may route. Default 20.
 	MinRouted int
 	// Seed makes the split and the initial weights reproducible. Default 1.
 	Seed int64
@@ -64,7 +64,7 @@ func (o *Options) setDefaults() {
 		o.L2 = 1e-4
 	}
 	if o.HoldoutFraction == 0 {
-		o.HoldoutFraction = 0.4
+		o.HoldoutFraction = 0.5
 	}
 	if o.Confidence == 0 {
 		o.Confidence = 0.95

@@ -20,16 +20,16 @@ type cut struct {
 // Bounds on the routed subset's pass rate.
 const (
 	// BoundBonferroni (the default) tests only cut points on a grid of
-	// GridCuts routed shares (every 5% of the selection pairs) with a
+	// GridCuts routed shares (every 5% of the holdout pairs) with a
 	// one-sided Wilson bound at confidence 1 − (1−conf)/GridCuts: a
 	// Bonferroni correction, so the bound holds for the chosen cut although
 	// up to GridCuts were tried.
 	BoundBonferroni = "bonferroni"
 	// BoundAnytime is the time-uniform confidence sequence of internal/stats:
-	// it holds simultaneously for every cut point scanned (the selection
+	// it holds simultaneously for every cut point scanned (the holdout
 	// pairs' order comes from a model that never saw their labels), so
 	// picking the best cut does not make it optimistic; it needs several
-	// hundred selection pairs to route anything at thresholds near 0.9.
+	// hundred holdout pairs to route anything at thresholds near 0.9.
 	BoundAnytime = "anytime"
 	// BoundWilson is a one-sided Wilson bound per cut point: tighter, but
 	// optimistic after scanning many cut points.

@@ -16,28 +16,27 @@ var ErrTooFewExamples = errors.New("too few labelled pairs")
 // MinExamples is the fewest pairs Train accepts.
 const MinExamples = 60
 
-// Report describes one training run; every rate is measured on pairs the
-// model was not trained on.
+// Report describes one training run; every rate is measured on the holdout
+// pairs, which the model was not trained on.
 type Report struct {
-	Kind         string  `json:"kind"` // "logistic" or "mlp"
-	Hidden       int     `json:"hidden"`
-	Steps        int     `json:"steps"`
-	FinalLoss    float64 `json:"final_loss"`
-	NTrain       int     `json:"n_train"`
-	NCalibration int     `json:"n_calibration"`
-	NSelection   int     `json:"n_selection"`
-	// HoldoutAccuracy of score ≥ 0.5 against the label, calibration+selection halves.
+	Kind      string  `json:"kind"` // "logistic" or "mlp"
+	Hidden    int     `json:"hidden"`
+	Steps     int     `json:"steps"`
+	FinalLoss float64 `json:"final_loss"`
+	NTrain    int     `json:"n_train"`
+	NHoldout  int     `json:"n_holdout"` // fits the calibration and selects the threshold
+	// HoldoutAccuracy of score ≥ 0.5 against the label.
 	HoldoutAccuracy float64 `json:"holdout_accuracy"`
-	AUC             float64 `json:"auc"`               // selection half
-	BrierRaw        float64 `json:"brier_raw"`         // selection half, before calibration
-	BrierCalibrated float64 `json:"brier_calibrated"`  // selection half, after
-	PlattA          float64 `json:"platt_a"`           // calibrated logit = a·z + c
-	PlattC          float64 `json:"platt_c"`           //
-	Threshold       float64 `json:"threshold"`         // Never (2) when nothing may be routed
-	RoutedShare     float64 `json:"routed_share"`      // selection half
-	RoutedPassRate  float64 `json:"routed_pass_rate"`  // selection half
+	AUC             float64 `json:"auc"`
+	BrierRaw        float64 `json:"brier_raw"`        // before calibration
+	BrierCalibrated float64 `json:"brier_calibrated"` // after calibration
+	PlattA          float64 `json:"platt_a"`          // calibrated logit = a·z + c
+	PlattC          float64 `json:"platt_c"`          //
+	Threshold       float64 `json:"threshold"`        // Never (2) when nothing may be routed
+	RoutedShare     float64 `json:"routed_share"`
+	RoutedPassRate  float64 `json:"routed_pass_rate"`
 	RoutedLower     float64 `json:"routed_lower"`      // its lower confidence bound
-	OverallPassRate float64 `json:"overall_pass_rate"` // selection half, all requests
+	OverallPassRate float64 `json:"overall_pass_rate"` // all requests
 	OverallLower    float64 `json:"overall_lower"`     // all-or-nothing promotion's bound
 	Quality         float64 `json:"quality_threshold"`
 	Confidence      float64 `json:"confidence"`
@@ -63,11 +62,11 @@ func Train(ctx context.Context, examples []Example, o Options, progress func(ste
 		defer cancel()
 	}
 	xs, ys := featurize(examples)
-	tr, ca, se := split(len(xs), o.HoldoutFraction, o.Seed)
+	tr, ho := split(len(xs), o.HoldoutFraction, o.Seed)
 	if err := bothClasses(ys, tr); err != nil {
 		return nil, Report{}, err
 	}
-	rep := Report{Kind: kind(o.Hidden), Hidden: o.Hidden, NTrain: len(tr), NCalibration: len(ca), NSelection: len(se),
+	rep := Report{Kind: kind(o.Hidden), Hidden: o.Hidden, NTrain: len(tr), NHoldout: len(ho),
 		Quality: o.QualityThreshold, Confidence: o.Confidence}
 	params, err := fit(ctx, pick(xs, tr), pickF(ys, tr), o, func(step int, loss float64) {
 		rep.Steps, rep.FinalLoss = step, loss
@@ -79,9 +78,9 @@ func Train(ctx context.Context, examples []Example, o Options, progress func(ste
 		return nil, Report{}, fmt.Errorf("learned: fit: %w", err)
 	}
 	m := modelFrom(params, o.Hidden)
-	calibrate(m, xs, ys, ca, &rep)
-	selectThreshold(m, xs, ys, se, o, &rep)
-	rep.HoldoutAccuracy = accuracy(m, xs, ys, append(append([]int(nil), ca...), se...))
+	calibrate(m, xs, ys, ho, &rep)
+	selectThreshold(m, xs, ys, ho, o, &rep)
+	rep.HoldoutAccuracy = accuracy(m, xs, ys, ho)
 	return m, rep, nil
 }
 
@@ -104,12 +103,11 @@ func featurize(examples []Example) ([][]float32, []float64) {
 	return xs, ys
 }
 
-// split shuffles 0..n-1 and cuts it into train, calibration and selection.
-func split(n int, holdout float64, seed int64) (tr, ca, se []int) {
+// split shuffles 0..n-1 and cuts it into train and holdout.
+func split(n int, holdout float64, seed int64) (tr, ho []int) {
 	perm := rand.New(rand.NewSource(seed ^ 0x5eed)).Perm(n)
 	nh := int(float64(n) * holdout)
-	nc := nh / 2
-	return perm[:n-nh], perm[n-nh : n-nh+nc], perm[n-nh+nc:]
+	return perm[:n-nh], perm[n-nh:]
 }
 
 func bothClasses(ys []float64, idx []int) error {
