@@ -106,16 +106,34 @@ func (c *Controller) step(ctx context.Context, st *State, cs *Candidate, p *conf
 	if err != nil {
 		return false, nil, fmt.Errorf("evidence %s/%s@%s: %w", cs.Route, cs.Model, cs.Version, err)
 	}
-	win := &cum
-	if !cs.EpochAt.Equal(cs.EnteredAt) {
-		w, err := c.Source.Evidence(ctx, cs.Route, cs.Model, cs.Version, cs.EpochAt)
-		if err != nil {
-			return false, nil, fmt.Errorf("evidence %s/%s@%s: %w", cs.Route, cs.Model, cs.Version, err)
-		}
-		win = &w
+	win, err := c.window(ctx, cs, cum)
+	if err != nil {
+		return false, nil, err
 	}
+	epoch := cs.EpochAt
 	ch, tr, _ := Step(cs, p, &cum, win, now, otherServing(c.Config(), st, cs))
+	if !cs.EpochAt.Equal(epoch) {
+		b := cum.clone()
+		cs.Baseline, ch = &b, true
+	}
 	return ch, tr, nil
+}
+
+// window is the evidence of the current step or epoch: the cumulative
+// evidence minus the baseline taken when it began, else a query from its start.
+func (c *Controller) window(ctx context.Context, cs *Candidate, cum Evidence) (*Evidence, error) {
+	switch {
+	case cs.EpochAt.Equal(cs.EnteredAt):
+		return &cum, nil
+	case cs.Baseline != nil:
+		w := cum.minus(cs.Baseline)
+		return &w, nil
+	}
+	w, err := c.Source.Evidence(ctx, cs.Route, cs.Model, cs.Version, cs.EpochAt)
+	if err != nil {
+		return nil, fmt.Errorf("evidence %s/%s@%s: %w", cs.Route, cs.Model, cs.Version, err)
+	}
+	return &w, nil
 }
 
 // otherServing reports whether another configured candidate on cs's route

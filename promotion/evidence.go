@@ -69,3 +69,27 @@ func rate(k, n int64) float64 {
 	}
 	return float64(k) / float64(n)
 }
+
+// clone deep-copies e.
+func (e Evidence) clone() Evidence {
+	out := e
+	out.Evaluators = make(map[string]EvaluatorEvidence, len(e.Evaluators))
+	for k, v := range e.Evaluators {
+		out.Evaluators[k] = v
+	}
+	return out
+}
+
+// minus is the evidence gathered since base was taken from the same
+// cumulative series: counts are subtracted; latencies and savings, which
+// do not subtract, are the cumulative ones.
+func (e Evidence) minus(base *Evidence) Evidence {
+	out := e.clone()
+	for k, v := range out.Evaluators {
+		b := base.Evaluators[k]
+		out.Evaluators[k] = EvaluatorEvidence{N: max(v.N-b.N, 0), Passes: max(v.Passes-b.Passes, 0)}
+	}
+	out.CandidateN, out.CandidateErrors = max(e.CandidateN-base.CandidateN, 0), max(e.CandidateErrors-base.CandidateErrors, 0)
+	out.PrimaryN, out.PrimaryErrors = max(e.PrimaryN-base.PrimaryN, 0), max(e.PrimaryErrors-base.PrimaryErrors, 0)
+	return out
+}

@@ -105,7 +105,7 @@ func (c *Candidate) react(v Verdict, p *config.Promotion, now time.Time, blocked
 func (c *Candidate) move(stage string, step int, share float64, now time.Time, reason string, p *config.Promotion) *Transition {
 	from := c.label()
 	c.Stage, c.Step, c.Share = stage, step, share
-	c.StageAt, c.EpochAt, c.Failures = now, now, 0
+	c.StageAt, c.EpochAt, c.Failures, c.Baseline = now, now, 0, nil
 	if stage == router.StageShadow {
 		c.EnteredAt = now
 	}

@@ -49,6 +49,9 @@ func Operate(c *Candidate, action string, share float64, operator, reason string
 	default:
 		return nil, fmt.Errorf("%w: unknown action %q", ErrBadAction, action)
 	}
+	if action != ActionPin && action != ActionPause {
+		c.Baseline = nil // the window restarts without one
+	}
 	if reason == "" {
 		reason = "operator " + action
 	}

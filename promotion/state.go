@@ -27,6 +27,10 @@ type Candidate struct {
 	// EpochAt starts the current evidence window (the step, or an epoch once promoted).
 	EpochAt      time.Time `json:"epoch_at"`
 	RolledBackAt time.Time `json:"rolled_back_at,omitzero"`
+	// Baseline is the cumulative evidence when the window began; the window
+	// is the cumulative evidence minus it (exact, whatever the store's time
+	// granularity). Nil when the window began without one (operator action).
+	Baseline *Evidence `json:"baseline,omitempty"`
 	// Held is the stage and step an operator pause or pin interrupted.
 	HeldStage string  `json:"held_stage,omitempty"`
 	HeldStep  int     `json:"held_step,omitempty"`
@@ -47,6 +51,10 @@ func (s State) Clone() State {
 	out := State{Version: s.Version, Candidates: make(map[string]*Candidate, len(s.Candidates))}
 	for k, c := range s.Candidates {
 		cp := *c
+		if c.Baseline != nil {
+			b := c.Baseline.clone()
+			cp.Baseline = &b
+		}
 		out.Candidates[k] = &cp
 	}
 	return out
