@@ -2,9 +2,12 @@ package capture
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -184,5 +187,21 @@ func waitFor(t *testing.T, d time.Duration, ok func() bool) {
 			t.Fatal("condition not reached in time")
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestTornJournalLineIsSkippedAndTheRestReplayed(t *testing.T) {
+	ctx := context.Background()
+	spill := t.TempDir()
+	a, _ := json.Marshal(testRecord(1, "chat", "m"))
+	b, _ := json.Marshal(testRecord(2, "chat", "m"))
+	torn := append(append(append(a, '\n'), append(b, '\n')...), []byte(`{"id":"req-000003","ti`)...)
+	if err := os.WriteFile(filepath.Join(spill, "capture-00000000000000000001-000001.jsonl"), torn, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	w := newTestWriter(t, openDB(t, store.SQLite), func(o *Options) { o.SpillDir = spill })
+	waitFor(t, 5*time.Second, func() bool { return w.SpillPending() == 0 })
+	if c, _ := w.Count(ctx, Filter{}); c != 2 {
+		t.Fatalf("replayed %d records; want the 2 intact ones", c)
 	}
 }

@@ -107,14 +107,15 @@ func (j *journal) segments() ([]string, error) {
 // hasData reports whether anything waits to be replayed.
 func (j *journal) hasData() bool { return j.pending.Load() > 0 }
 
-// read decodes a segment. A torn last line (the process died mid-write) is
-// skipped; everything before it is intact.
-func readSegment(path string) ([]*Record, error) {
+// readSegment decodes a segment and counts its lines. A torn last line (the
+// process died mid-write) is skipped; everything before it is intact.
+func readSegment(path string) ([]*Record, int, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("read capture spill: %w", err)
+		return nil, 0, fmt.Errorf("read capture spill: %w", err)
 	}
 	var recs []*Record
+	lines := bytes.Count(data, []byte{'\n'})
 	for _, line := range bytes.Split(data, []byte{'\n'}) {
 		if len(bytes.TrimSpace(line)) == 0 {
 			continue
@@ -125,7 +126,7 @@ func readSegment(path string) ([]*Record, error) {
 		}
 		recs = append(recs, r)
 	}
-	return recs, nil
+	return recs, lines, nil
 }
 
 // done removes a replayed segment.

@@ -339,17 +339,17 @@ func (w *Writer) replay() {
 }
 
 func (w *Writer) replaySegment(seg string) error {
-	recs, err := readSegment(seg)
+	recs, lines, err := readSegment(seg)
 	if err != nil {
 		return err
 	}
 	for start := 0; start < len(recs); start += w.opt.BatchSize {
 		end := min(start+w.opt.BatchSize, len(recs))
 		if err := w.write(recs[start:end]); err != nil {
-			return w.replayFailed(seg, len(recs), err)
+			return w.replayFailed(seg, lines, err)
 		}
 	}
-	w.journal.done(seg, len(recs))
+	w.journal.done(seg, lines)
 	delete(w.failedReplays, seg)
 	return nil
 }
