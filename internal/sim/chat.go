@@ -44,6 +44,7 @@ type turn struct {
 	answer  Answer
 	usage   usage
 	latency time.Duration
+	commit  func()
 }
 
 func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
@@ -71,6 +72,12 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	t := s.decide(req, raw, prof)
+	// commit counts the answer just before its last bytes are written, so a
+	// client that has the whole answer always finds it in the stats.
+	t.commit = func() {
+		s.stats.served(t.model, req.Stream, t.usage, t.task, t.taskKey, t.answer)
+		s.log.Debug("simulator: served", "model", t.model, "task", t.task, "mistake", t.answer.Mistake, "stream", req.Stream)
+	}
 	var done bool
 	if req.Stream {
 		done = s.writeStream(r.Context(), w, t)
@@ -79,10 +86,7 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 	}
 	if !done {
 		s.stats.cancelled(t.model)
-		return
 	}
-	s.stats.served(t.model, req.Stream, t.usage, t.task, t.taskKey, t.answer)
-	s.log.Debug("simulator: served", "model", t.model, "task", t.task, "mistake", t.answer.Mistake, "stream", req.Stream)
 }
 
 // injectFault answers with the model's fault, if one applies; true when it did.

@@ -1,8 +1,10 @@
 package sim
 
 import (
+	"encoding/json"
 	"fmt"
 	"testing"
+	"time"
 )
 
 func TestEveryMistakeIsWrongAndDeterministic(t *testing.T) {
@@ -61,6 +63,26 @@ func TestParseAgreement(t *testing.T) {
 	for _, bad := range []string{"calc", "calc=1.5", "calc=x"} {
 		if _, err := ParseAgreement(bad); err == nil {
 			t.Errorf("%q: want an error", bad)
+		}
+	}
+}
+
+func TestProfileJSON(t *testing.T) {
+	var p Profile
+	if err := json.Unmarshal([]byte(`{"agreement":{"calc":0.9},"latency":"250ms","jitter":"20ms","reasoning_tokens":5}`), &p); err != nil {
+		t.Fatal(err)
+	}
+	if p.Latency != 250*time.Millisecond || p.Jitter != 20*time.Millisecond || p.Agreement["calc"] != 0.9 || p.ReasoningTokens != 5 {
+		t.Fatalf("got %+v", p)
+	}
+	b, _ := json.Marshal(p)
+	var back Profile
+	if err := json.Unmarshal(b, &back); err != nil || back.Latency != p.Latency {
+		t.Fatalf("round trip %s: %+v %v", b, back, err)
+	}
+	for _, bad := range []string{`{"latency":"fast"}`, `{"agreement":{"calc":2}}`} {
+		if err := json.Unmarshal([]byte(bad), &p); err == nil {
+			t.Errorf("%s: want an error", bad)
 		}
 	}
 }

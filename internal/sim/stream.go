@@ -46,12 +46,13 @@ func (s *Server) writeStream(ctx context.Context, w http.ResponseWriter, t turn)
 	if !st.send(wireDelta{}, &reason) {
 		return false
 	}
+	t.commit()
 	if st.usage && !st.sendUsage(t.usage) {
-		return false
+		return true // counted: the answer itself was complete
 	}
-	_, err := fmt.Fprint(w, "data: [DONE]\n\n")
+	_, _ = fmt.Fprint(w, "data: [DONE]\n\n")
 	st.flush()
-	return err == nil
+	return true
 }
 
 // plan lists the deltas of an answer, first one carrying the role.

@@ -120,7 +120,8 @@ func toolCalls(a Answer) []wireToolCall {
 	return out
 }
 
-// writeCompletion answers without streaming; false when the client left first.
+// writeCompletion answers without streaming; false when the client left
+// before the answer was ready.
 func (s *Server) writeCompletion(ctx context.Context, w http.ResponseWriter, t turn) bool {
 	if !sleep(ctx, t.latency) {
 		return false
@@ -135,9 +136,15 @@ func (s *Server) writeCompletion(ctx context.Context, w http.ResponseWriter, t t
 	resp := wireCompletion{ID: newID("chatcmpl-sim"), Object: "chat.completion", Created: time.Now().Unix(),
 		Model: t.model, Usage: t.usage.wire(), ServiceTier: "default", SystemFingerprint: fingerprint,
 		Choices: []wireChoice{{Message: msg, FinishReason: finishReason(t.answer)}}}
+	body, err := json.Marshal(resp)
+	if err != nil {
+		return false
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("x-request-id", newID("req_sim"))
-	return json.NewEncoder(w).Encode(resp) == nil
+	t.commit()
+	_, err = w.Write(append(body, '\n'))
+	return err == nil
 }
 
 // writeError writes the OpenAI error envelope.
