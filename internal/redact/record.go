@@ -47,7 +47,7 @@ func (r *Redactor) Redact(rec *capture.Record) *capture.Record {
 // and formatting and leaving object keys alone. The result is valid JSON
 // whenever the input was. Invalid JSON is redacted as plain bytes.
 func (r *Redactor) JSON(doc []byte) []byte {
-	if len(doc) == 0 || !r.matchesAny(doc) {
+	if len(doc) == 0 || !r.mightMatch(doc) {
 		return doc
 	}
 	if !json.Valid(doc) {
@@ -74,8 +74,13 @@ func (r *Redactor) JSON(doc []byte) []byte {
 	return out.Bytes()
 }
 
-// literal redacts one JSON string literal (quotes included).
+// literal redacts one JSON string literal (quotes included). A literal
+// without escapes that matches nothing as raw bytes is left as it is
+// without decoding it.
 func (r *Redactor) literal(lit []byte) []byte {
+	if bytes.IndexByte(lit, '\\') < 0 && !r.matchesAny(lit) {
+		return lit
+	}
 	var s string
 	if err := json.Unmarshal(lit, &s); err != nil {
 		return lit

@@ -14,6 +14,25 @@ import (
 	"github.com/fledgling-ai/fledgling/internal/config"
 )
 
+// prefilters are cheap byte tests a text must pass before a builtin's
+// regular expression runs on it (most content has no "@", many strings no digit).
+var prefilters = map[string]func([]byte) bool{
+	"email": func(b []byte) bool { return bytes.IndexByte(b, '@') >= 0 },
+	"card":  hasDigit,
+	"phone": hasDigit,
+	"ipv4":  func(b []byte) bool { return hasDigit(b) && bytes.IndexByte(b, '.') >= 0 },
+}
+
+func hasDigit(b []byte) bool { return bytes.IndexAny(b, "0123456789") >= 0 }
+
+// pattern is one compiled redaction pattern.
+type pattern struct {
+	re   *regexp.Regexp
+	need func([]byte) bool // nil: always run
+}
+
+func (p pattern) match(b []byte) bool { return (p.need == nil || p.need(b)) && p.re.Match(b) }
+
 // builtins are the named patterns operators may switch on.
 var builtins = map[string]string{
 	"email": `[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}`,
@@ -32,7 +51,7 @@ const minSecretLen = 8
 // Redactor applies patterns and scrubs registered secrets. It is safe for
 // concurrent use; AddSecret may be called at any time (e.g. on key reload).
 type Redactor struct {
-	patterns    []*regexp.Regexp
+	patterns    []pattern
 	replacement []byte
 
 	mu      sync.RWMutex
@@ -49,12 +68,12 @@ func New(cfg config.Redaction) *Redactor {
 	}
 	for _, name := range cfg.Builtins {
 		if p, ok := builtins[name]; ok {
-			r.patterns = append(r.patterns, regexp.MustCompile(p))
+			r.patterns = append(r.patterns, pattern{re: regexp.MustCompile(p), need: prefilters[name]})
 		}
 	}
 	for _, p := range cfg.Patterns {
 		if re, err := regexp.Compile(p); err == nil {
-			r.patterns = append(r.patterns, re)
+			r.patterns = append(r.patterns, pattern{re: re})
 		}
 	}
 	return r
@@ -82,9 +101,9 @@ func (r *Redactor) AddSecret(s string) {
 func (r *Redactor) Bytes(b []byte) []byte {
 	b = r.scrubSecrets(b)
 	b = r.scrubHashed(b)
-	for _, re := range r.patterns {
-		if re.Match(b) {
-			b = re.ReplaceAll(b, r.replacement)
+	for _, p := range r.patterns {
+		if p.match(b) {
+			b = p.re.ReplaceAll(b, r.replacement)
 		}
 	}
 	return b
@@ -136,8 +155,22 @@ func (r *Redactor) matchesAny(b []byte) bool {
 	if r.Secrets(b) || r.hasHashed(b) {
 		return true
 	}
-	for _, re := range r.patterns {
-		if re.Match(b) {
+	for _, p := range r.patterns {
+		if p.match(b) {
+			return true
+		}
+	}
+	return false
+}
+
+// mightMatch is matchesAny with the patterns' cheap prefilters standing in
+// for their regular expressions: the per-string check runs those later.
+func (r *Redactor) mightMatch(b []byte) bool {
+	if r.Secrets(b) || r.hasHashed(b) {
+		return true
+	}
+	for _, p := range r.patterns {
+		if p.need == nil || p.need(b) {
 			return true
 		}
 	}
