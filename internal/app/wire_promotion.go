@@ -17,10 +17,10 @@ import (
 	"github.com/fledgling-ai/fledgling/shadow"
 )
 
-// Promotion timing. The gate needs minutes of evidence, so a 30 s check is
-// ample; the lease outlives a few missed renewals.
+// Promotion timing. The gate check interval is promotion_controller.interval
+// (default 30 s: the gate needs minutes of evidence); the lease outlives a
+// few missed renewals.
 const (
-	promotionInterval = 30 * time.Second
 	promotionLeaseTTL = 10 * time.Second
 	promotionReread   = 5 * time.Second
 )
@@ -58,7 +58,7 @@ func (s *services) buildPromotion(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	c := &promotion.Controller{M: m, Source: src, Config: p.config, Interval: promotionInterval, Now: time.Now, Log: s.log}
+	c := &promotion.Controller{M: m, Source: src, Config: p.config, Interval: s.cfg.PromotionController.Interval, Now: time.Now, Log: s.log}
 	admin := &promotion.Admin{M: m, Config: p.config, Now: time.Now}
 	if shared != nil {
 		lease := promotion.NewLease(shared, replicaID(), promotionLeaseTTL, s.log)

@@ -39,6 +39,8 @@ type Config struct {
 	Shadow    Shadow              `yaml:"shadow"`
 	Trainer   Trainer             `yaml:"trainer"`
 	Learned   Learned             `yaml:"learned_routing"`
+	// PromotionController tunes the gate controller loop.
+	PromotionController PromotionController `yaml:"promotion_controller"`
 
 	// Path is the file this config was read from (not in YAML).
 	Path string `yaml:"-"`
@@ -124,6 +126,7 @@ func (c *Config) SetDefaults() {
 	c.Shadow.setDefaults()
 	c.Trainer.setDefaults()
 	c.Learned.setDefaults()
+	c.PromotionController.setDefaults()
 }
 
 // Validate reports every problem, sorted by path. It never stops at the first.
@@ -144,6 +147,7 @@ func (c *Config) Validate() Problems {
 	c.Shadow.validate(&ps)
 	c.Trainer.validate(&ps, c)
 	c.Learned.validate(&ps, c)
+	c.PromotionController.validate(&ps)
 	sort.SliceStable(ps.list, func(i, j int) bool { return ps.list[i].Path < ps.list[j].Path })
 	return ps.list
 }
