@@ -80,15 +80,12 @@ func (w *Worker) RunJob(ctx context.Context, id string) (handled bool) {
 	return w.execute(ctx, lease)
 }
 
+// execute runs the claimed job with its heartbeat going from the start (so
+// a slow preparation cannot let the lease lapse) and settles its state.
 func (w *Worker) execute(ctx context.Context, lease *Lease) bool {
-	job, ds, backend, outDir, err := w.prepare(ctx, lease)
-	if err != nil {
-		w.finish(ctx, lease, Failed, nil, err.Error())
-		return true
-	}
 	runCtx, cancel := context.WithCancelCause(ctx)
 	hb := w.heartbeat(runCtx, lease, cancel)
-	art, runErr := backend.Run(runCtx, &Run{Job: job, Dataset: ds, OutputDir: outDir, ResumeFrom: job.Checkpoint, Report: lease})
+	job, ds, art, runErr := w.run(runCtx, lease)
 	cause := context.Cause(runCtx)
 	cancel(nil)
 	<-hb
@@ -96,7 +93,7 @@ func (w *Worker) execute(ctx context.Context, lease *Lease) bool {
 	switch {
 	case errors.Is(cause, ErrLeaseLost) || errors.Is(runErr, ErrLeaseLost):
 		w.Metrics.leaseLost()
-		w.log().Warn("trainer: lease lost; another worker owns the job", "job", job.ID)
+		w.log().Warn("trainer: lease lost; another worker owns the job", "job", lease.JobID)
 		return false
 	case errors.Is(cause, ErrCancelled):
 		w.finish(bg, lease, Cancelled, nil, "cancelled on request")
@@ -110,6 +107,15 @@ func (w *Worker) execute(ctx context.Context, lease *Lease) bool {
 		return true
 	}
 	return w.succeed(bg, lease, job, ds, art)
+}
+
+func (w *Worker) run(ctx context.Context, lease *Lease) (*Job, *Dataset, *Artifact, error) {
+	job, ds, backend, outDir, err := w.prepare(ctx, lease)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	art, err := backend.Run(ctx, &Run{Job: job, Dataset: ds, OutputDir: outDir, ResumeFrom: job.Checkpoint, Report: lease})
+	return job, ds, art, err
 }
 
 func (w *Worker) prepare(ctx context.Context, lease *Lease) (*Job, *Dataset, Backend, string, error) {
