@@ -383,3 +383,22 @@ func expectJSON(t *testing.T, got map[string]any, key, want string) {
 		t.Errorf("%s = %s; want %s", key, gj, wj)
 	}
 }
+
+func TestCutStreamKeepsPartialOutputAndIsAnError(t *testing.T) {
+	rcv := newReceiver(t)
+	tel := newTestTelemetry(t, testConfig(rcv.srv.URL))
+	rec := streamRecord()
+	rec.Truncated, rec.ErrorClass, rec.ErrorMessage = true, "client_cancelled", "client went away mid-stream"
+	rec.Response.Content, rec.Response.FinishReason = "Once upon", ""
+	server, clients := run(t, tel, rcv, rec, "")
+	a := attrs(clients[0])
+	expect(t, a, map[string]any{"error.type": "client_cancelled", "langfuse.observation.level": "ERROR",
+		"langfuse.observation.status_message": "client went away mid-stream"})
+	expectJSON(t, a, "langfuse.observation.output", `{"role":"assistant","content":"Once upon"}`)
+	if clients[0].Status.GetCode() != tracepb.Status_STATUS_CODE_ERROR || server.Status.GetCode() != tracepb.Status_STATUS_CODE_ERROR {
+		t.Errorf("cut stream not marked as error: client %v server %v", clients[0].Status, server.Status)
+	}
+	if attrs(server)["fledgling.truncated"] != true {
+		t.Error("server span lacks fledgling.truncated")
+	}
+}
