@@ -12,7 +12,6 @@ import (
 	"github.com/fsnotify/fsnotify"
 
 	"github.com/fledgling-ai/fledgling/internal/config"
-	"github.com/fledgling-ai/fledgling/router"
 )
 
 // reloadLoop re-reads the config on SIGHUP, on a change of the file (its
@@ -74,26 +73,20 @@ func (s *services) reload(why string) {
 	if s.cfg.Path == "" {
 		return
 	}
+	s.reloadMu.Lock()
+	defer s.reloadMu.Unlock()
 	cfg, err := s.loadReload()
+	if err == nil && s.overlay != nil {
+		cfg, err = s.overlay.apply(cfg) // trained candidates stay after a reload
+	}
 	if err != nil {
 		s.log.Error("config reload rejected; keeping the running config", "trigger", why, "path", s.cfg.Path, "error", err)
 		return
 	}
-	table, err := router.Compile(cfg)
-	if err == nil {
-		err = s.gateway.SetConfig(cfg)
-	}
-	if err != nil {
+	if err := s.install(cfg); err != nil {
 		s.log.Error("config reload rejected; keeping the running config", "trigger", why, "error", err)
 		return
 	}
-	s.router.Swap(table)
-	for _, f := range s.reloaders {
-		if err := f(cfg); err != nil {
-			s.log.Error("component reload failed", "error", err)
-		}
-	}
-	s.cfg = cfg
 	s.log.Info("config reloaded", "trigger", why, "path", cfg.Path)
 }
 

@@ -92,7 +92,7 @@ func (s *services) build(ctx context.Context) error {
 	}
 	s.router = router.New(table)
 	s.admin, s.public = http.NewServeMux(), http.NewServeMux()
-	for _, b := range []func(context.Context) error{s.buildTelemetry, s.buildCapture, s.buildCosts, s.buildShadow, s.buildPromotion, s.buildTrainer} {
+	for _, b := range []func(context.Context) error{s.buildTelemetry, s.buildCapture, s.buildCosts, s.buildShadow, s.buildPromotion, s.buildTrainer, s.wireCandidateOverlay} {
 		if err := b(ctx); err != nil {
 			return err
 		}
@@ -101,7 +101,10 @@ func (s *services) build(ctx context.Context) error {
 		Config: s.cfg, Router: s.router, Telemetry: s.telemetry, Recorder: s.recorder, Tee: s.tee,
 		Pricer: s.pricer, Redactor: s.redactor, Admin: s.admin, Public: s.public, Registry: s.registry, Logger: s.log,
 	})
-	return err
+	if err != nil {
+		return err
+	}
+	return s.restoreTrainedCandidates(ctx)
 }
 
 // shutdown drains: /readyz fails, the listener closes, in-flight requests

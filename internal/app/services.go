@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -47,6 +48,10 @@ type services struct {
 	// candidateHooks run after the trainer registered a new candidate (see
 	// onCandidate): the place to add it to the router/shadow overlay.
 	candidateHooks []func(ctx context.Context, c trainer.NewCandidate) error
+	// overlay holds trained candidates laid over every config (candidate_overlay.go).
+	overlay *candidateOverlay
+	// reloadMu orders config swaps (file reloads, overlay changes).
+	reloadMu sync.Mutex
 
 	// admin serves /admin/v1/* and /v1/dashboard/* behind admin auth;
 	// public serves pages that need no key (e.g. /dashboard's static page).

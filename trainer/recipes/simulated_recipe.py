@@ -10,7 +10,11 @@ qlora_unsloth.py.
 
   simulated_recipe.py --dataset TRAIN.jsonl --output-dir OUT [--resume-from DIR]
       [--base-model NAME] [--job-id ID] [--steps 20] [--step-seconds 0.05]
-      [--checkpoint-every 5]
+      [--checkpoint-every 5] [--sim-profile '{"agreement":{"extract":0.99}}']
+
+--sim-profile writes sim-profile.json into the adapter: the traffic
+simulator's runtime LoRA endpoint reads it to set the simulated fine-tuned
+model's quality (the demo uses it to show a retrained candidate).
 """
 
 import argparse
@@ -36,6 +40,7 @@ def parse_args(argv):
     p.add_argument("--steps", type=int, default=20)
     p.add_argument("--step-seconds", type=float, default=0.05)
     p.add_argument("--checkpoint-every", type=int, default=5)
+    p.add_argument("--sim-profile", default="", help="JSON written to adapter/sim-profile.json for the traffic simulator")
     return p.parse_args(argv)
 
 
@@ -67,6 +72,8 @@ def write_adapter(args, examples):
         "peft_type": "LORA", "r": 64, "lora_alpha": 16, "base_model_name_or_path": args.base_model, "simulated": True})
     with open(os.path.join(adapter, "adapter_model.SIMULATED"), "w", encoding="utf-8") as f:
         f.write("simulated adapter: no weights\n")
+    if args.sim_profile:
+        write_json_atomic(os.path.join(adapter, "sim-profile.json"), json.loads(args.sim_profile))
     manifest = os.path.join(adapter, "manifest.json")
     write_json_atomic(manifest, {
         "simulated": True, "recipe": "simulated_recipe.py", "base_model": args.base_model, "job_id": args.job_id,
