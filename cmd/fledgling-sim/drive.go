@@ -28,6 +28,7 @@ func runDrive(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs.Float64Var(&cfg.StreamShare, "stream", 0.3, "share of streaming requests, 0..1")
 	fs.Uint64Var(&cfg.Seed, "seed", 1, "seed of the request sequence")
 	fs.IntVar(&cfg.MaxRetries, "max-retries", 0, "official client retries (0 shows every failure)")
+	fs.StringVar(&cfg.TaskHeader, "task-header", "", "header carrying the task name on every request (e.g. x-sim-task), for per-task routes")
 	mix := fs.String("mix", "", "task weights, e.g. 'calc=2,extract=1' (default: all tasks equally)")
 	asJSON := fs.Bool("json", false, "print the final summary as JSON")
 	if err := fs.Parse(args); err != nil {

@@ -2,7 +2,10 @@ package sim
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -44,5 +47,33 @@ func TestControlClient(t *testing.T) {
 	}
 	if st, _ := c.Stats(ctx); len(st.Models) != 0 {
 		t.Errorf("after reset: %+v", st)
+	}
+}
+
+// TaskHeader tags every request with its task name for header-matched routes.
+func TestDriverTaskHeader(t *testing.T) {
+	seen := map[string]string{}
+	var mu sync.Mutex
+	s, err := NewServer(fastConfig(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen[r.Header.Get("x-sim-task")] = r.Header.Get("Authorization")
+		mu.Unlock()
+		s.ServeHTTP(w, r)
+	}))
+	defer ts.Close()
+	d := newDriver(t, ts.URL, func(c *DriverConfig) {
+		c.Requests, c.TaskHeader, c.APIKey, c.StreamShare = 40, "x-sim-task", "vk-test", 0.5
+	})
+	if sum := d.Run(context.Background()); sum.OK != 40 {
+		t.Fatalf("%s", sum)
+	}
+	for _, name := range s.Workload().TaskNames() {
+		if seen[name] != "Bearer vk-test" {
+			t.Errorf("task %s: header not seen with the API key (seen %v)", name, seen)
+		}
 	}
 }

@@ -25,6 +25,9 @@ type DriverConfig struct {
 	Model string
 	// Headers are added to every request.
 	Headers map[string]string
+	// TaskHeader, when set, names a header carrying the task name on every
+	// request (e.g. "x-sim-task"), so gateway routes can match per task.
+	TaskHeader string
 	// Workload defaults to LoadWorkload().
 	Workload *Workload
 	// Mix weighs tasks by name; default every task equally.
@@ -256,13 +259,17 @@ func (d *Driver) send(ctx context.Context, j job) Result {
 	res := Result{Seq: j.seq, Task: j.task.Name, Item: j.item.ID, User: j.user, Stream: j.stream}
 	params := d.params(j)
 	var httpResp *http.Response
+	opts := []option.RequestOption{option.WithResponseInto(&httpResp)}
+	if d.cfg.TaskHeader != "" {
+		opts = append(opts, option.WithHeader(d.cfg.TaskHeader, j.task.Name))
+	}
 	start := time.Now()
 	var comp *oai.ChatCompletion
 	var err error
 	if j.stream {
-		comp, err = d.stream(ctx, params, &httpResp)
+		comp, err = d.stream(ctx, params, opts)
 	} else {
-		comp, err = d.client.Chat.Completions.New(ctx, params, option.WithResponseInto(&httpResp))
+		comp, err = d.client.Chat.Completions.New(ctx, params, opts...)
 	}
 	res.Latency = time.Since(start)
 	if httpResp != nil {
@@ -282,9 +289,9 @@ func (d *Driver) send(ctx context.Context, j job) Result {
 	return res
 }
 
-func (d *Driver) stream(ctx context.Context, params oai.ChatCompletionNewParams, into **http.Response) (*oai.ChatCompletion, error) {
+func (d *Driver) stream(ctx context.Context, params oai.ChatCompletionNewParams, opts []option.RequestOption) (*oai.ChatCompletion, error) {
 	params.StreamOptions = oai.ChatCompletionStreamOptionsParam{IncludeUsage: oai.Bool(true)}
-	s := d.client.Chat.Completions.NewStreaming(ctx, params, option.WithResponseInto(into))
+	s := d.client.Chat.Completions.NewStreaming(ctx, params, opts...)
 	defer s.Close()
 	acc := oai.ChatCompletionAccumulator{}
 	for s.Next() {
