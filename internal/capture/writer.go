@@ -69,10 +69,11 @@ type Writer struct {
 	queue   chan queued
 	journal *journal
 
-	closeMu sync.RWMutex // Record holds it shared; Close exclusively
-	closed  bool
-	stop    chan struct{}
-	done    chan struct{}
+	closeMu  sync.RWMutex // Record holds it shared; Close exclusively
+	closed   bool
+	stop     chan struct{}
+	done     chan struct{}
+	flushReq chan chan struct{}
 
 	hooksMu sync.Mutex
 	hooks   []BatchHook
@@ -99,7 +100,7 @@ func NewWriter(s *Store, opt Options) (*Writer, error) {
 		return nil, err
 	}
 	w := &Writer{Store: s, opt: opt, queue: make(chan queued, opt.QueueSize), journal: j,
-		stop: make(chan struct{}), done: make(chan struct{}), failedReplays: map[string]int{}}
+		stop: make(chan struct{}), done: make(chan struct{}), flushReq: make(chan chan struct{}), failedReplays: map[string]int{}}
 	go w.run()
 	return w, nil
 }
@@ -163,22 +164,25 @@ func (w *Writer) Close(ctx context.Context) error {
 	}
 }
 
-// Flush writes everything queued so far and returns when it is stored (or
-// spilled). For tests and the CLI; the request path never calls it.
+// Flush returns once every record enqueued before the call is committed
+// (or spilled). For tests, tools and the CLI; the request path never calls it.
 func (w *Writer) Flush(ctx context.Context) error {
-	for len(w.queue) > 0 {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(w.opt.FlushInterval / 4):
-		}
-	}
-	select { // one more interval so the last batch is committed
+	done := make(chan struct{})
+	select {
+	case w.flushReq <- done:
+	case <-w.done:
+		return nil
 	case <-ctx.Done():
 		return ctx.Err()
-	case <-time.After(w.opt.FlushInterval + 10*time.Millisecond):
 	}
-	return nil
+	select {
+	case <-done:
+		return nil
+	case <-w.done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // Depth is the number of records waiting in memory.
@@ -217,6 +221,10 @@ func (w *Writer) run() {
 				batch = batch[:0]
 			}
 			w.safeMaintain()
+		case req := <-w.flushReq:
+			w.writeQueued(batch)
+			batch = batch[:0]
+			close(req)
 		case <-w.stop:
 			w.drain(batch)
 			return
@@ -226,16 +234,21 @@ func (w *Writer) run() {
 
 // drain writes what is in the batch and the queue at shutdown.
 func (w *Writer) drain(batch []queued) {
+	w.writeQueued(batch)
+	if !w.down {
+		w.safeMaintain() // replay what was spilled, if the database is there
+	}
+}
+
+// writeQueued writes the batch and everything in the queue now.
+func (w *Writer) writeQueued(batch []queued) {
 	for {
 		batch = w.fill(batch)
 		if len(batch) == 0 {
-			break
+			return
 		}
 		w.safeFlush(batch)
 		batch = batch[:0]
-	}
-	if !w.down {
-		w.safeMaintain() // replay what was spilled, if the database is there
 	}
 }
 
