@@ -42,7 +42,8 @@ import (
 // Face Trainer's layout); the program must create it atomically (write
 // elsewhere, then rename). Exit status 0 with an artifact is success. On
 // cancellation the program's process group gets SIGTERM, then SIGKILL after
-// KillGrace; if the worker itself dies the program is killed with it.
+// KillGrace; when the lease is lost it gets SIGKILL at once; if the worker
+// itself dies the program is killed with it.
 type ExecBackend struct {
 	Command   []string
 	BaseModel string
@@ -136,6 +137,10 @@ func (e *ExecBackend) killOnDone(ctx context.Context, cmd *exec.Cmd) (stop func(
 		case <-done:
 			return
 		case <-ctx.Done():
+		}
+		if errors.Is(context.Cause(ctx), ErrLeaseLost) {
+			killGroup(cmd, syscall.SIGKILL) // another worker may take over: stop now
+			return
 		}
 		killGroup(cmd, syscall.SIGTERM)
 		select {

@@ -149,13 +149,17 @@ func (w *Worker) prepare(ctx context.Context, lease *Lease) (*Job, *Dataset, Bac
 }
 
 // heartbeat renews the lease until ctx ends; it cancels the run with
-// ErrLeaseLost or ErrCancelled.
+// ErrCancelled when a cancel was requested, and with ErrLeaseLost when
+// another worker owns the job or when renewals kept failing for two thirds
+// of the TTL: the lease is about to lapse, so the run stops itself before
+// another worker may claim the job (self-fencing while cut off from the store).
 func (w *Worker) heartbeat(ctx context.Context, lease *Lease, cancel context.CancelCauseFunc) <-chan struct{} {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		t := time.NewTicker(lease.TTL / 3)
 		defer t.Stop()
+		lastOK := time.Now()
 		for {
 			select {
 			case <-ctx.Done():
@@ -169,9 +173,15 @@ func (w *Worker) heartbeat(ctx context.Context, lease *Lease, cancel context.Can
 				return
 			case err != nil && ctx.Err() == nil:
 				w.log().Warn("trainer: heartbeat", "job", lease.JobID, "err", err)
-			case cancelReq:
+				if time.Since(lastOK) >= lease.TTL*2/3 {
+					cancel(fmt.Errorf("cannot renew the lease for %s: %w", time.Since(lastOK).Round(time.Millisecond), ErrLeaseLost))
+					return
+				}
+			case err == nil && cancelReq:
 				cancel(ErrCancelled)
 				return
+			case err == nil:
+				lastOK = time.Now()
 			}
 		}
 	}()

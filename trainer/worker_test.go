@@ -338,3 +338,58 @@ func TestWorkerMaterialisesDatasetElsewhere(t *testing.T) {
 		t.Fatal("dataset not materialised intact in the worker's work_dir")
 	}
 }
+
+// A worker cut off from the store stops its training program before its
+// lease can lapse, so the worker that takes the job over never runs beside it.
+func TestWorkerCutOffFromStoreFencesItself(t *testing.T) {
+	dsn, db, job := jobFixture(t)
+	cut, err := store.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	workDir := t.TempDir()
+	w := testWorker(cut, workDir, "0.2", "partitioned")
+	w.LeaseTTL = 3 * time.Second
+	ran := make(chan bool, 1)
+	go func() { ran <- w.RunJob(context.Background(), job.ID) }()
+	jobs := &Jobs{DB: db}
+	j := waitJob(t, jobs, job.ID, 20*time.Second, func(j *Job) bool { return j.Step >= 1 })
+	cut.Close() // the network partition
+	var stopped time.Time
+	select {
+	case handled := <-ran:
+		stopped = time.Now()
+		if handled {
+			t.Fatal("a worker that lost its lease reported the job handled")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the cut-off worker kept running its job")
+	}
+	pid := recipePid(t, j.OutputDir, 0)
+	if alive(pid) {
+		t.Fatalf("recipe %d still running after self-fencing", pid)
+	}
+	if j, _ = jobs.Get(context.Background(), job.ID); j.State != Running || !stopped.Before(j.LeaseUntil) {
+		t.Fatalf("job after the partition: %+v; the run stopped at %s, after its lease lapsed", j, stopped)
+	}
+	rescuer := testWorker(db, workDir, "0.01", "rescuer")
+	defer startWorker(t, rescuer)()
+	j = waitJob(t, jobs, job.ID, 20*time.Second, func(j *Job) bool { return j.State.Terminal() })
+	if j.State != Succeeded {
+		t.Fatalf("job %+v", j)
+	}
+	assertNoOverlap(t, j.OutputDir, pid)
+}
+
+func assertNoOverlap(t *testing.T, outDir string, firstPid int) {
+	b, _ := os.ReadFile(filepath.Join(outDir, "steps.log"))
+	second := false
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		pid, _ := strconv.Atoi(strings.Fields(line)[0])
+		if pid != firstPid {
+			second = true
+		} else if second {
+			t.Fatalf("first run wrote after the second started:\n%s", b)
+		}
+	}
+}
