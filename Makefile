@@ -25,7 +25,7 @@ test-go: ## Go tests (race detector off for speed on 2 cores; see lint for vet)
 
 test-node: tools ## official Node SDK tests (openai, Vercel AI SDK) against the running gateway
 	cd tests/node && PATH="$(CURDIR)/.tools/node/bin:$$PATH" npm ci --no-audit --no-fund --silent && \
-	  PATH="$(CURDIR)/.tools/node/bin:$$PATH" FLEDGLING_REPO=$(CURDIR) node --test
+	  PATH="$(CURDIR)/.tools/node/bin:$$PATH" FLEDGLING_REPO=$(CURDIR) node --test --test-timeout=600000
 
 tools: ## install test-only tools locally (Node 22 from npm) under .tools/
 	@bash scripts/tools.sh
