@@ -3,6 +3,7 @@ package config
 import (
 	"encoding/hex"
 	"fmt"
+	"os"
 )
 
 // Auth decides who may call the gateway.
@@ -78,10 +79,46 @@ func validateKeys(ps *problems, path string, keys []VirtualKey) {
 		if n != 1 {
 			ps.add(p, "exactly one of sha256, env or key must be set")
 		}
+		if k.Env != "" && n == 1 && os.Getenv(k.Env) == "" {
+			ps.add(p+".env", "environment variable %s is unset or empty", k.Env)
+		}
 		if k.SHA256 != "" {
 			if b, err := hex.DecodeString(k.SHA256); err != nil || len(b) != 32 {
 				ps.add(p+".sha256", "must be 64 hex characters")
 			}
 		}
 	}
+}
+
+// validateLimits checks that keys are limited to routes and models that exist.
+func (a *Auth) validateLimits(ps *problems, routes []Route, models map[string]Model) {
+	names := map[string]bool{}
+	for _, r := range routes {
+		names[r.Name] = true
+	}
+	for i, k := range a.Keys {
+		for j, r := range k.Routes {
+			if !names[r] {
+				ps.add(fmt.Sprintf("auth.keys[%d].routes[%d]", i, j), "unknown route %q", r)
+			}
+		}
+		for j, m := range k.Models {
+			if _, ok := models[m]; !ok && !routeServes(routes, m) {
+				if _, star := models["*"]; !star {
+					ps.add(fmt.Sprintf("auth.keys[%d].models[%d]", i, j), "unknown model %q", m)
+				}
+			}
+		}
+	}
+}
+
+func routeServes(routes []Route, model string) bool {
+	for _, r := range routes {
+		for _, m := range r.Match.Models {
+			if m == model {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -134,6 +134,7 @@ func (c *Config) Validate() Problems {
 	var ps problems
 	c.Server.validate(&ps)
 	c.Auth.validate(&ps, c.Server.Listen)
+	c.Auth.validateLimits(&ps, c.Routes, c.Models)
 	validateProviders(&ps, c.Providers)
 	validateModels(&ps, c.Models, c.Providers)
 	validateRoutes(&ps, c.Routes, c.Models)

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"net/http"
 	"net/url"
 	"time"
 )
@@ -101,6 +102,14 @@ func validateProviders(ps *problems, providers map[string]Provider) {
 		}{{"connect", p.Timeouts.Connect}, {"response_header", p.Timeouts.ResponseHeader}, {"first_token", p.Timeouts.FirstToken}, {"idle", p.Timeouts.Idle}, {"total", p.Timeouts.Total}} {
 			if d.v < 0 {
 				ps.add(path+".timeouts."+d.name, "must not be negative")
+			}
+		}
+		if t := p.Timeouts; t.Total > 0 && (t.ResponseHeader > t.Total || t.FirstToken > t.Total) {
+			ps.add(path+".timeouts.total", "must be at least response_header and first_token (%s)", t.Total)
+		}
+		for k := range p.Headers {
+			if h := http.CanonicalHeaderKey(k); h == "Authorization" || h == "Api-Key" {
+				ps.add(path+".headers."+k, "set the credential with api_key, not a header")
 			}
 		}
 		if p.MaxIdleConns < 0 {
