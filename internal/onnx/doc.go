@@ -31,6 +31,9 @@ import (
 // without cgo, or the shared library could not be loaded.
 var ErrUnavailable = errors.New("learned routing unavailable")
 
+// ErrClosed is returned by Score after Close.
+var ErrClosed = errors.New("onnx: scorer closed")
+
 // Options configure a Scorer.
 type Options struct {
 	// Sessions is the number of pooled sessions. Default GOMAXPROCS, at most 8.

@@ -8,8 +8,12 @@ import (
 	ort "github.com/yalue/onnxruntime_go"
 )
 
-// MetaThreshold is the metadata key trainer/learned stores its threshold in.
-const MetaThreshold = "fledgling.threshold"
+// Metadata keys trainer/learned writes (duplicated here so serving does not
+// import the trainer).
+const (
+	MetaThreshold      = "fledgling.threshold"
+	MetaFeatureVersion = "fledgling.feature_version"
+)
 
 // readMeta returns the model's custom metadata and its threshold (NaN when absent).
 func readMeta(model []byte) (map[string]string, float64) {

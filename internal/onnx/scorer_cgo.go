@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"sync"
 
 	ort "github.com/yalue/onnxruntime_go"
 
@@ -22,6 +23,7 @@ type Scorer struct {
 	perRow    int // output values per row: 1, or 2 ([P(fail), P(pass)])
 	threshold float64
 	meta      map[string]string
+	closeOnce sync.Once
 }
 
 // slot is one session with its bound tensors.
@@ -55,6 +57,9 @@ func OpenBytes(model []byte, o Options) (*Scorer, error) {
 		return nil, err
 	}
 	s.meta, s.threshold = readMeta(model)
+	if v, ok := s.meta[MetaFeatureVersion]; ok && v != features.Version {
+		return nil, fmt.Errorf("%w: trained on features %q, this build computes %q (retrain the router)", ErrModelShape, v, features.Version)
+	}
 	for i := 0; i < o.Sessions; i++ {
 		sl, err := newSlot(model, in[0].Name, out[0].Name, s.perRow, o.Threads)
 		if err != nil {
@@ -125,7 +130,10 @@ func (s *Scorer) Score(f []float32) (float32, error) {
 	if len(f) != s.dim {
 		return 0, fmt.Errorf("onnx: feature vector has %d values, want %d", len(f), s.dim)
 	}
-	sl := <-s.pool
+	sl, ok := <-s.pool
+	if !ok {
+		return 0, ErrClosed
+	}
 	defer func() { s.pool <- sl }()
 	copy(sl.in.GetData(), f)
 	if err := sl.sess.Run(); err != nil {
@@ -141,14 +149,20 @@ func (s *Scorer) Threshold() (float64, bool) { return s.threshold, s.threshold =
 // Metadata is the model's custom metadata (fledgling.* keys for exported models).
 func (s *Scorer) Metadata() map[string]string { return s.meta }
 
-// Close releases every session. The Scorer must no longer be used.
+// Close waits for in-flight Score calls, releases every session, and makes
+// later Score calls fail with ErrClosed. It is safe to call more than once
+// and concurrently with Score (a reload may close the previous scorers while
+// requests still use them).
 func (s *Scorer) Close() error {
-	for _, sl := range s.all {
-		sl.sess.Destroy()
-		sl.in.Destroy()
-		sl.out.Destroy()
-	}
-	s.all = nil
+	s.closeOnce.Do(func() {
+		for range s.all {
+			sl := <-s.pool // every slot back: no Run is in progress
+			sl.sess.Destroy()
+			sl.in.Destroy()
+			sl.out.Destroy()
+		}
+		close(s.pool)
+	})
 	return nil
 }
 

@@ -92,8 +92,43 @@ func TestConcurrentScoresAreConsistent(t *testing.T) {
 	}
 }
 
+func TestCloseWaitsForInFlightScores(t *testing.T) {
+	needRuntime(t)
+	s, err := OpenBytes(trainedModel(t, 16).ONNX(), Options{Sessions: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := features.Extract(topicRequests(1, 1)[0].Body, "")
+	var wg sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 200; i++ {
+				if _, err := s.Score(f); err != nil {
+					if !errors.Is(err, ErrClosed) {
+						t.Errorf("score: %v", err)
+					}
+					return
+				}
+			}
+		}()
+	}
+	s.Close()
+	wg.Wait()
+	s.Close()
+	if _, err := s.Score(f); !errors.Is(err, ErrClosed) {
+		t.Fatalf("score after close: %v", err)
+	}
+}
+
 func TestRejectsModelsOfTheWrongShape(t *testing.T) {
 	needRuntime(t)
+	other := *trainedModel(t, 0)
+	other.FeatureVersion = "fledgling-features-v0"
+	if _, err := OpenBytes(other.ONNX(), Options{}); !errors.Is(err, ErrModelShape) {
+		t.Errorf("model of another feature layout accepted: %v", err)
+	}
 	small := &learned.Model{Dim: 10, W2: make([]float32, 10), FeatureVersion: "x"}
 	if _, err := OpenBytes(small.ONNX(), Options{}); !errors.Is(err, ErrModelShape) {
 		t.Errorf("10-wide input accepted: %v", err)
