@@ -46,6 +46,10 @@ func runCaptureBench(ctx context.Context, quick bool) error {
 		return err
 	}
 	fmt.Println()
+	if err := capBreakdown(ctx, dir, calls); err != nil {
+		return err
+	}
+	fmt.Println()
 	return capThroughput(ctx, dir, records)
 }
 
@@ -252,6 +256,43 @@ func capComponents(ctx context.Context, cfg *config.Config, log *slog.Logger) (*
 	red.AddSecret("sk-bench-provider-key-0001")
 	red.AddSecret("fk-bench-virtual-key-0001")
 	return tel, w, red, func() { w.Close(ctx); tel.Shutdown(ctx); db.Close() }, nil
+}
+
+// capBreakdown itemises the CPU the "on" setup adds per call, component by
+// component, each measured alone over the same realistic record.
+func capBreakdown(ctx context.Context, dir string, calls int) error {
+	sink := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.Copy(io.Discard, r.Body) }))
+	defer sink.Close()
+	cfg, err := capBenchConfig(filepath.Join(dir, "breakdown"), "http://127.0.0.1:9", sink.URL)
+	if err != nil {
+		return err
+	}
+	tel, w, red, closeAll, err := capComponents(ctx, cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		return err
+	}
+	defer closeAll()
+	recs := capRecords(calls)
+	req := httptest.NewRequest("POST", "/v1/chat/completions", nil)
+	fmt.Printf("%-44s %12s\n", "component (alone, per call)", "CPU µs")
+	steps := []struct {
+		name string
+		run  func(r *capture.Record)
+		done func()
+	}{
+		{"redaction (email pattern + 2 secrets)", func(r *capture.Record) { red.Redact(r) }, func() {}},
+		{"tracing: Start+Finish, Langfuse export", func(r *capture.Record) { tel.Finish(tel.Start(ctx, req), r) }, func() { tel.ForceFlush(ctx) }},
+		{"capture: Record + batched SQLite write", func(r *capture.Record) { w.Record(r) }, func() { w.Flush(ctx) }},
+	}
+	for _, st := range steps {
+		cpu0 := capCPU()
+		for _, r := range recs {
+			st.run(r)
+		}
+		st.done()
+		fmt.Printf("%-44s %12.0f\n", st.name, us((capCPU()-cpu0)/time.Duration(len(recs))))
+	}
+	return nil
 }
 
 // capThroughput writes n records through the batched writer on each
