@@ -60,14 +60,15 @@ func runDatasetExport(ctx context.Context, args []string, stdout, stderr io.Writ
 
 // progressBar draws "[#####-----] 512/1024 captures, 300 kept" on one line.
 type progressBar struct {
-	w     io.Writer
-	total int64
-	start time.Time
-	kept  int
+	w       io.Writer
+	total   int64
+	start   time.Time
+	kept    int
+	scanned int
 }
 
 func (p *progressBar) update(scanned, kept int) {
-	p.kept = kept
+	p.kept, p.scanned = kept, scanned
 	const width = 30
 	frac := 1.0
 	if p.total > 0 {
@@ -79,7 +80,9 @@ func (p *progressBar) update(scanned, kept int) {
 }
 
 func (p *progressBar) done() {
-	p.update(int(p.total), p.kept)
+	if int64(p.scanned) != p.total {
+		p.update(int(p.total), p.kept)
+	}
 	fmt.Fprintln(p.w)
 }
 
@@ -87,7 +90,11 @@ func printDatasetSummary(w io.Writer, ds *trainer.Dataset) {
 	m := ds.Manifest
 	c := m.Counts
 	fmt.Fprintf(w, "dataset %s (route %s, version %d)\n", ds.ID, ds.Route, ds.Version)
-	fmt.Fprintf(w, "  window      %s .. %s\n", m.Window.From.Format(time.RFC3339), m.Window.To.Format(time.RFC3339))
+	from := m.Window.From.Format(time.RFC3339)
+	if m.Window.From.Unix() == 0 {
+		from = "(all retained)"
+	}
+	fmt.Fprintf(w, "  window      %s .. %s\n", from, m.Window.To.Format(time.RFC3339))
 	fmt.Fprintf(w, "  scanned     %d\n", c.Scanned)
 	fmt.Fprintf(w, "  dropped     error %d, truncated %d, not chat %d, candidate %d, failed checks %d, invalid %d\n",
 		c.Errors, c.Truncated, c.NotChat, c.Candidate, c.FailedChecks, c.Invalid)
