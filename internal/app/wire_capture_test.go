@@ -223,6 +223,15 @@ func TestCapturesAdminAPIAndCLI(t *testing.T) {
 	if len(list.Data) != 3 || list.Data[0].Route != "support" || list.Data[0].Status != 200 {
 		t.Fatalf("admin captures: %+v", list)
 	}
+	one, _ := http.NewRequest("GET", h.URL()+"/admin/v1/captures/"+list.Data[1].ID, nil)
+	one.Header.Set("Authorization", "Bearer fk-admin-ADMINSECRET4242")
+	if resp, err := http.DefaultClient.Do(one); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("get one capture: %v %v", resp, err)
+	}
+	anon, _ := http.NewRequest("GET", h.URL()+"/admin/v1/captures", nil)
+	if resp, _ := http.DefaultClient.Do(anon); resp.StatusCode != 401 && resp.StatusCode != 403 {
+		t.Fatalf("captures without the admin key: %d; want 401/403", resp.StatusCode)
+	}
 	req, _ := http.NewRequest("GET", h.URL()+"/admin/v1/captures?from=banana", nil)
 	req.Header.Set("Authorization", "Bearer fk-admin-ADMINSECRET4242")
 	if resp, _ := http.DefaultClient.Do(req); resp.StatusCode != 400 {
