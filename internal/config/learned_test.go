@@ -24,9 +24,10 @@ routes:
 		{`learned_routing: {}`, "learned_routing.models"},
 		{`learned_routing: {models: {r: {threshold: 0.5}}}`, "learned_routing.models.r.path"},
 		{`learned_routing: {models: {r: {path: x, threshold: 3}}}`, "learned_routing.models.r.threshold"},
-		{`learned_routing: {models: {r: {path: x, candidate: big}}}`, "learned_routing.models.r.candidate"},
-		{`learned_routing: {models: {r: {path: x}, nope: {path: y}}}`, "learned_routing.models.nope"},
-		{`learned_routing: {models: {r: {path: x}}, training: {hidden: [-1]}}`, "learned_routing.training.hidden[0]"},
+		{`learned_routing: {models: {r: {path: x}}}`, "learned_routing.models.r.threshold"},
+		{`learned_routing: {models: {r: {path: x, threshold: 0.5, candidate: big}}}`, "learned_routing.models.r.candidate"},
+		{`learned_routing: {models: {r: {path: x, threshold: 0.5}, nope: {path: y, threshold: 0.5}}}`, "learned_routing.models.nope"},
+		{`learned_routing: {models: {r: {path: x, threshold: 0.5}}, training: {hidden: [-1]}}`, "learned_routing.training.hidden[0]"},
 	} {
 		_, err := Parse([]byte(base + c.yaml))
 		if err == nil || !strings.Contains(err.Error(), c.path+":") {

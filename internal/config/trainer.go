@@ -162,8 +162,8 @@ type Learned struct {
 type LearnedModel struct {
 	// Path of the .onnx file. Required.
 	Path string `yaml:"path"`
-	// Threshold: a request goes to the candidate when its score ≥ Threshold
-	// (0..1; a value above 1 routes nothing). Trained models carry the
+	// Threshold: a request goes to the candidate when its score ≥ Threshold.
+	// Required, within (0, 1]; a value above 1 (up to 2) routes nothing. Trained models carry the
 	// chosen threshold in their metadata (fledgling.threshold) and report.
 	Threshold float64 `yaml:"threshold"`
 	// Candidate is the route's candidate model that serves routed requests.
@@ -236,8 +236,8 @@ func (l *Learned) validateModel(ps *problems, c *Config, name string, m LearnedM
 	if m.Path == "" {
 		ps.add(path+".path", "is required")
 	}
-	if m.Threshold < 0 || m.Threshold > 2 || m.Threshold != m.Threshold {
-		ps.add(path+".threshold", "must be within 0..1 (above 1 routes nothing), got %g", m.Threshold)
+	if m.Threshold <= 0 || m.Threshold > 2 || m.Threshold != m.Threshold {
+		ps.add(path+".threshold", "must be within (0, 1] (above 1 routes nothing; take it from the training report), got %g", m.Threshold)
 	}
 	if route != nil && m.Candidate != "" {
 		found := false
