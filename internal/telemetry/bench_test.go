@@ -27,3 +27,17 @@ func BenchmarkStartFinish(b *testing.B) {
 	}
 	tel.ForceFlush(context.Background())
 }
+
+func BenchmarkStartFinishNoExport(b *testing.B) {
+	tel, err := New(context.Background(), testConfig(""), Options{Providers: testProviders})
+	if err != nil {
+		b.Fatal(err)
+	}
+	tel.lfContent = true // build the content as if Langfuse wanted it
+	req := httptest.NewRequest("POST", "/v1/chat/completions", nil)
+	rec := toolRecord()
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		tel.Finish(tel.Start(context.Background(), req), rec)
+	}
+}
