@@ -41,8 +41,8 @@ fuzz: ## run the fuzz targets briefly
 	$(GO) test -run=^$$ -fuzz=FuzzSSEReader -fuzztime=10s ./internal/provider
 	$(GO) test -run=^$$ -fuzz=FuzzDecodeRequest -fuzztime=10s ./gateway
 
-demo: build ## the closed loop end to end with the simulator
-	$(GO) run ./cmd/fledgling-demo
+demo: build ## the closed loop end to end with the traffic simulator (< 5 min), then the dashboard until Ctrl-C
+	$(GO) run ./cmd/fledgling-demo $(DEMO_ARGS)
 
 onnxruntime: ## put libonnxruntime.so (from the onnxruntime-node npm package) in third_party/onnxruntime/
 	@bash scripts/onnxruntime.sh
