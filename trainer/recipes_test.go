@@ -38,6 +38,7 @@ func python(t *testing.T, args ...string) (stdout string, code int) {
 }
 
 func TestRecipesCompile(t *testing.T) {
+	t.Parallel() // each python3 start costs seconds on a loaded machine
 	files, _ := filepath.Glob("recipes/*.py")
 	if len(files) < 3 {
 		t.Fatalf("recipes: %v", files)
@@ -58,6 +59,7 @@ func recipeDataset(t *testing.T) *Dataset {
 }
 
 func TestQLoRADryRun(t *testing.T) {
+	t.Parallel() // each python3 start costs seconds on a loaded machine
 	d := recipeDataset(t)
 	out := t.TempDir()
 	for _, format := range []string{"neutral", "openai"} {
@@ -76,13 +78,13 @@ func TestQLoRADryRun(t *testing.T) {
 }
 
 func TestQLoRADryRunRejects(t *testing.T) {
+	t.Parallel() // each python3 start costs seconds on a loaded machine
 	d := recipeDataset(t)
 	bad := filepath.Join(t.TempDir(), "bad.jsonl")
 	os.WriteFile(bad, []byte(`{"prompt":[{"role":"user","content":"x"}],"completion":[{"role":"assistant","content":null}]}`+"\n"), 0o644)
 	for name, args := range map[string][]string{
-		"bad dataset": {"--dataset", bad},
-		"bad rank":    {"--dataset", d.Path(SplitTrain, "neutral"), "--lora-r", "0"},
-		"bad lr":      {"--dataset", d.Path(SplitTrain, "neutral"), "--learning-rate", "3"},
+		"bad dataset":     {"--dataset", bad},
+		"bad rank and lr": {"--dataset", d.Path(SplitTrain, "neutral"), "--lora-r", "0", "--learning-rate", "3"},
 	} {
 		args = append([]string{"recipes/qlora_unsloth.py", "--dry-run", "--output-dir", t.TempDir(), "--base-model", "m"}, args...)
 		stdout, code := python(t, args...)
@@ -95,6 +97,7 @@ func TestQLoRADryRunRejects(t *testing.T) {
 // The simulated recipe resumes from its newest checkpoint: a run of 6 steps,
 // then a run to 10 steps starts at step 7.
 func TestSimulatedRecipeResumes(t *testing.T) {
+	t.Parallel() // each python3 start costs seconds on a loaded machine
 	d := recipeDataset(t)
 	out := t.TempDir()
 	args := func(steps string) []string {
