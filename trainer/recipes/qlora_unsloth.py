@@ -137,6 +137,23 @@ def progress_callback(total_hint):
     return JSONProgress()
 
 
+def accepted(callable_, kwargs):
+    """Keeps the keyword arguments callable_ accepts: TRL and transformers
+    renamed several (max_seq_length/max_length, tokenizer/processing_class,
+    evaluation_strategy/eval_strategy) across versions."""
+    import inspect
+
+    params = inspect.signature(callable_).parameters
+    if any(p.kind == p.VAR_KEYWORD for p in params.values()):
+        names = set(params)
+        for old, new in (("max_seq_length", "max_length"), ("tokenizer", "processing_class"),
+                         ("evaluation_strategy", "eval_strategy")):
+            if old in kwargs and new in kwargs:
+                kwargs.pop(new if old in names else old)
+        return kwargs
+    return {k: v for k, v in kwargs.items() if k in params}
+
+
 def train(a):
     from datasets import Dataset  # noqa: F401  (GPU stack imported only here)
     from trl import SFTConfig, SFTTrainer
@@ -152,15 +169,17 @@ def train(a):
     eval_ds = None
     if a.validation and os.path.getsize(a.validation) > 0:
         eval_ds = Dataset.from_dict({"text": render(tokenizer, read_dataset(a.validation))})
-    cfg = SFTConfig(
-        output_dir=a.output_dir, dataset_text_field="text", max_seq_length=a.max_seq_length,
+    cfg = SFTConfig(**accepted(SFTConfig, dict(
+        output_dir=a.output_dir, dataset_text_field="text", max_seq_length=a.max_seq_length, max_length=a.max_seq_length,
         per_device_train_batch_size=a.batch_size, gradient_accumulation_steps=a.grad_accum,
         num_train_epochs=a.epochs, learning_rate=a.learning_rate, warmup_steps=a.warmup_steps,
         logging_steps=a.logging_steps, save_strategy="steps", save_steps=a.save_steps, save_total_limit=None,
         optim="adamw_8bit", lr_scheduler_type="linear", seed=a.seed, report_to="none",
-        eval_strategy="epoch" if eval_ds is not None else "no")
-    trainer = SFTTrainer(model=model, tokenizer=tokenizer, train_dataset=train_ds, eval_dataset=eval_ds, args=cfg,
-                         callbacks=[progress_callback(0)])
+        eval_strategy="epoch" if eval_ds is not None else "no",
+        evaluation_strategy="epoch" if eval_ds is not None else "no")))
+    trainer = SFTTrainer(**accepted(SFTTrainer, dict(
+        model=model, tokenizer=tokenizer, processing_class=tokenizer, train_dataset=train_ds, eval_dataset=eval_ds,
+        args=cfg, callbacks=[progress_callback(0)])))
     resume = a.resume_from or newest_checkpoint(a.output_dir) or None
     if resume:
         emit("log", message=f"resuming from {resume}")
