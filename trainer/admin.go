@@ -15,7 +15,8 @@ import (
 //
 //	POST /admin/v1/datasets            {"route":R}: build a dataset version
 //	GET  /admin/v1/datasets?route=R    dataset versions, newest first
-//	POST /admin/v1/jobs                {"route":R} or {"dataset_id":D}: manual job
+//	POST /admin/v1/jobs                {"route":R} or {"dataset_id":D}: manual job;
+//	                                   {"route":R,"kind":"learned_router","candidate":"m@v"}: router job
 //	GET  /admin/v1/jobs?route=R&limit=N
 //	GET  /admin/v1/jobs/{id}
 //	GET  /admin/v1/jobs/{id}/logs?after=SEQ&limit=N
@@ -35,6 +36,10 @@ func (s *Service) Register(mux *http.ServeMux) {
 type trainRequest struct {
 	Route     string `json:"route"`
 	DatasetID string `json:"dataset_id"`
+	// Kind "learned_router" trains a per-request router for Candidate
+	// ("model@version", "model" or "": the route's learned candidate).
+	Kind      string `json:"kind"`
+	Candidate string `json:"candidate"`
 }
 
 func readTrainRequest(w http.ResponseWriter, r *http.Request) (trainRequest, bool) {
@@ -79,9 +84,18 @@ func (s *Service) postJob(w http.ResponseWriter, r *http.Request) {
 	}
 	var job *Job
 	var err error
-	if req.DatasetID != "" {
+	switch {
+	case req.Kind != "" && req.Kind != BackendLearnedRouter && req.Kind != "fine_tune":
+		writeError(w, http.StatusBadRequest, "kind must be fine_tune or "+BackendLearnedRouter, "kind")
+		return
+	case req.Kind == BackendLearnedRouter && req.Route == "":
+		writeError(w, http.StatusBadRequest, "route is required", "route")
+		return
+	case req.Kind == BackendLearnedRouter:
+		job, err = s.TrainRouter(r.Context(), req.Route, req.Candidate)
+	case req.DatasetID != "":
 		job, err = s.TrainDataset(r.Context(), req.DatasetID)
-	} else {
+	default:
 		job, err = s.Train(r.Context(), req.Route, ReasonManual)
 	}
 	if err != nil {

@@ -77,6 +77,11 @@ type Artifact struct {
 	Model       string `json:"model,omitempty"` // fine-tuned model id
 	BaseModel   string `json:"base_model,omitempty"`
 	Manifest    string `json:"manifest,omitempty"`
+	// Path and Threshold describe a learned router (Kind "learned_router"):
+	// the .onnx file and the score cut its report chose.
+	Path      string  `json:"path,omitempty"`
+	Threshold float64 `json:"threshold,omitempty"`
+	Candidate string  `json:"candidate,omitempty"` // model@version it routes to
 }
 
 // NewJob is what Enqueue needs.

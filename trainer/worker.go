@@ -123,12 +123,15 @@ func (w *Worker) prepare(ctx context.Context, lease *Lease) (*Job, *Dataset, Bac
 	if err != nil {
 		return nil, nil, nil, "", err
 	}
-	ds, err := GetDataset(ctx, w.Jobs.DB, job.DatasetID)
-	if err == nil {
-		err = EnsureLocal(ctx, w.Jobs.DB, ds, w.WorkDir)
-	}
-	if err != nil {
-		return nil, nil, nil, "", fmt.Errorf("dataset: %w", err)
+	var ds *Dataset
+	if needsDataset(job) {
+		ds, err = GetDataset(ctx, w.Jobs.DB, job.DatasetID)
+		if err == nil {
+			err = EnsureLocal(ctx, w.Jobs.DB, ds, w.WorkDir)
+		}
+		if err != nil {
+			return nil, nil, nil, "", fmt.Errorf("dataset: %w", err)
+		}
 	}
 	backend, ok := w.Backends[job.Backend]
 	if !ok {
@@ -192,6 +195,10 @@ func (w *Worker) succeed(ctx context.Context, lease *Lease, job *Job, ds *Datase
 	if art == nil {
 		w.finish(ctx, lease, Failed, nil, "backend finished without an artifact")
 		return true
+	}
+	if art.Kind == ArtifactLearnedRouter { // a router, not a model: nothing to register
+		lease.Log(ctx, "worker", fmt.Sprintf("router %s (threshold %.4g) for route %s; set learned_routing.models.%s to use it", art.Path, art.Threshold, job.Route, job.Route))
+		return w.finish(ctx, lease, Succeeded, art, "") == nil
 	}
 	c := w.Naming.Candidate(job, ds, art)
 	if w.Sink != nil {

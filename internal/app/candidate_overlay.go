@@ -8,7 +8,6 @@ import (
 	"sync"
 
 	"github.com/fledgling-ai/fledgling/internal/config"
-	"github.com/fledgling-ai/fledgling/router"
 	"github.com/fledgling-ai/fledgling/trainer"
 )
 
@@ -193,13 +192,16 @@ func (s *services) applyOverlay(why string) error {
 // install swaps the router table and the gateway runtime to cfg and tells
 // every component (what a reload does once the file is read).
 func (s *services) install(cfg *config.Config) error {
-	table, err := router.Compile(cfg)
+	table, scorers, err := compileLearned(cfg) // router.Compile plus learned scorers
 	if err == nil {
-		err = s.gateway.SetConfig(cfg)
+		if err = s.gateway.SetConfig(cfg); err != nil {
+			closeScorers(scorers)
+		}
 	}
 	if err != nil {
 		return err
 	}
+	defer closeScorers(s.swapLearned(scorers)) // the old ones, once every table uses the new
 	s.router.Swap(table)
 	for _, f := range s.reloaders {
 		if err := f(cfg); err != nil {

@@ -27,7 +27,10 @@ func runValidate(_ context.Context, args []string, stdout, stderr io.Writer) int
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	_, err := config.Load(*path)
+	cfg, err := config.Load(*path)
+	if err == nil {
+		err = checkLearned(cfg) // policy learned needs ONNX Runtime and its models
+	}
 	var ps config.Problems
 	switch {
 	case errors.As(err, &ps):

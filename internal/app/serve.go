@@ -86,7 +86,7 @@ func (s *services) build(ctx context.Context) error {
 	s.db = db
 	s.onClose(func(context.Context) error { return db.Close() })
 	s.registry = prometheus.NewRegistry()
-	table, err := router.Compile(s.cfg)
+	table, err := s.buildLearned() // router.Compile plus the learned routes' ONNX scorers
 	if err != nil {
 		return fmt.Errorf("compile routes: %w", err)
 	}

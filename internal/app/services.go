@@ -50,6 +50,8 @@ type services struct {
 	candidateHooks []func(ctx context.Context, c trainer.NewCandidate) error
 	// overlay holds trained candidates laid over every config (candidate_overlay.go).
 	overlay *candidateOverlay
+	// learned holds the ONNX scorers of learned routes (learned_scorers.go).
+	learned *learnedScorers
 	// reloadMu orders config swaps (file reloads, overlay changes).
 	reloadMu sync.Mutex
 

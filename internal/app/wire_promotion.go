@@ -107,6 +107,9 @@ func (p *promotionWiring) reload(cfg *config.Config) error {
 func (p *promotionWiring) swap(cfg *config.Config, st promotion.State) error {
 	o := p.s.router.Table().Options()
 	o.State = st.Router(reverseRate(cfg))
+	if p.s.learned != nil {
+		o.Scorers = p.s.learned.current() // never a reload's closed ones
+	}
 	t, err := router.CompileWith(cfg, o)
 	if err != nil {
 		return fmt.Errorf("promotion: %w", err)
