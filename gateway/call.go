@@ -80,7 +80,10 @@ func (c *call) prepare() error {
 	if !c.key.allowsModel(c.info.Model) {
 		return forbidden("This API key may not use model " + c.info.Model + ".")
 	}
-	c.decision, err = c.s.o.Router.Decide(c.routerRequest())
+	req := c.routerRequest()
+	release := c.withFeatures(req)
+	c.decision, err = c.s.o.Router.Decide(req)
+	release()
 	if errors.Is(err, router.ErrUnknownModel) || (err == nil && len(c.decision.Targets) == 0) {
 		return modelNotFound(c.info.Model)
 	}

@@ -19,6 +19,7 @@ type runtime struct {
 	clients   map[string]*provider.Client
 	keys      []vkey
 	adminKeys []vkey
+	learned   *learnedInfo // nil without learned routes (features.go)
 }
 
 // vkey is a virtual key: only its SHA-256 is kept.
@@ -41,7 +42,7 @@ type target struct {
 func (t target) renamed() bool { return t.public != t.upstream }
 
 func compileRuntime(cfg *config.Config, prev *runtime) (*runtime, error) {
-	rt := &runtime{cfg: cfg, clients: map[string]*provider.Client{}}
+	rt := &runtime{cfg: cfg, clients: map[string]*provider.Client{}, learned: compileLearnedInfo(cfg)}
 	for name, p := range cfg.Providers {
 		if prev != nil && reflect.DeepEqual(prev.cfg.Providers[name], p) && prev.clients[name] != nil {
 			rt.clients[name] = prev.clients[name] // keep its warm connections
