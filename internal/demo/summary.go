@@ -20,11 +20,11 @@ func (r *runner) summary(rep *Report) {
 	sort.Strings(routes)
 	for _, name := range routes {
 		for cand, stages := range rep.Stages[name] {
-			fmt.Fprintf(out, "  %-9s %-36s %s\n", name, cand, strings.Join(stages, " → "))
+			fmt.Fprintf(out, "  %-9s %-30s %s\n", name, candName(cand), strings.Join(stages, " → "))
 		}
 	}
 	sum := sim.Summarize(rep.Results)
-	fmt.Fprintf(out, "  application: %d requests, %d failed, %d correct answers; answered by %v\n", sum.Sent, sum.Failed, sum.Correct, sum.ByModel)
+	fmt.Fprintf(out, "  application: %d requests, %d failed, %d correct answers; answered by %s\n", sum.Sent, sum.Failed, sum.Correct, byModel(sum.ByModel))
 	t := rep.Costs.Totals
 	fmt.Fprintf(out, "  spend %s, the same calls at sim-large prices %s: realized savings %s (%s); shadow evaluation overhead %s; projected savings %s\n",
 		usd(t.SpendMicros), usd(t.CounterfactualMicros), usd(t.RealizedSavingsMicros), pct(t.RealizedSavingsMicros, t.CounterfactualMicros),
@@ -53,4 +53,27 @@ func shadowCalls(s sim.Stats) int64 {
 		n += m.Calls
 	}
 	return n
+}
+
+func byModel(m map[string]int) string {
+	names := make([]string, 0, len(m))
+	for k := range m {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	parts := make([]string, len(names))
+	for i, k := range names {
+		parts[i] = fmt.Sprintf("%s %d", k, m[k])
+	}
+	return strings.Join(parts, ", ")
+}
+
+// candName drops the version when the model name already ends with it
+// (trained candidates are named {route}-{version}).
+func candName(key string) string {
+	model, version, _ := strings.Cut(key, "@")
+	if strings.HasSuffix(model, "-"+version) {
+		return model
+	}
+	return key
 }
