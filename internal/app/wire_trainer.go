@@ -100,6 +100,9 @@ func openTrainer(ctx context.Context, cfg *config.Config, db *store.DB, log *slo
 	w := &trainer.Worker{ID: workerID(), Jobs: jobs, Queue: queue, Backends: trainerBackends(cfg),
 		Sink: candidateSink{registry: registry, hook: hook}, Naming: trainerNaming(cfg), WorkDir: tc.WorkDir,
 		LeaseTTL: tc.LeaseTTL, Log: log}
+	if w.Backends[trainer.BackendLearnedRouter], err = learnedRouterBackend(ctx, cfg, db, caps); err != nil {
+		return nil, err
+	}
 	return &trainerParts{service: svc, worker: w, captures: caps, close: closeQueue}, nil
 }
 
