@@ -33,7 +33,7 @@ func (c *call) attempt(t target, fi, n int) (*upstreamResult, error) {
 	out := &upstreamResult{tgt: t, res: res}
 	if err == nil {
 		a.Status = res.Status
-		if c.info.Stream {
+		if c.info.Stream && !isJSONContent(res.Header) {
 			err = c.firstEvent(out)
 			a.TTFT = time.Since(a.Start)
 		} else {

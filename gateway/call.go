@@ -303,7 +303,8 @@ func (c *call) injectUsage() bool {
 	return c.info.Stream && !c.info.IncludeUsage && (c.kind == capture.KindChat || c.kind == capture.KindCompletion)
 }
 
+// isJSONContent reports a JSON answer, which some OpenAI-compatible
+// servers send even when asked to stream; it is relayed as JSON.
 func isJSONContent(h http.Header) bool {
-	ct := h.Get("Content-Type")
-	return ct == "" || strings.Contains(ct, "json")
+	return strings.Contains(h.Get("Content-Type"), "application/json")
 }

@@ -15,7 +15,7 @@ func (c *call) relay(u *upstreamResult) {
 	if id := u.res.Header.Get("X-Request-Id"); id != "" {
 		c.id = id
 	}
-	if c.info.Stream {
+	if u.sse != nil {
 		c.relayStream(u)
 		return
 	}

@@ -181,3 +181,20 @@ func TestCostTrailerOnStreamsWhenConfigured(t *testing.T) {
 }
 
 var _ = http.StatusOK
+
+func TestStreamRequestAnsweredWithJSONIsRelayedAsJSON(t *testing.T) {
+	up := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"id":"x","object":"chat.completion","model":"big-upstream","choices":[{"index":0,"message":{"role":"assistant","content":"hi"},"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":1,"total_tokens":4}}`))
+	})
+	e := newEnv(t, nil)
+	e.up.Config.Handler = up
+	res := e.post("/v1/chat/completions", streamBody)
+	out := readAll(t, res)
+	if res.StatusCode != 200 || gjson.Get(out, "choices.0.message.content").String() != "hi" || gjson.Get(out, "model").String() != "gpt-big" {
+		t.Fatalf("got %d %s", res.StatusCode, out)
+	}
+	if rec := e.record(); !rec.OK() || !rec.Usage.Present() {
+		t.Fatalf("record %+v", rec)
+	}
+}
