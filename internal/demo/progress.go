@@ -160,6 +160,7 @@ func pct(a, b int64) string {
 // printer writes snapshots: redrawn in place on a terminal, else every
 // few refreshes; events are printed above the block.
 type printer struct {
+	start time.Time
 	out   io.Writer
 	live  bool
 	drawn int
@@ -168,7 +169,7 @@ type printer struct {
 
 func (p *printer) event(format string, args ...any) {
 	p.clear()
-	fmt.Fprintf(p.out, "» "+format+"\n", args...)
+	fmt.Fprintf(p.out, "» [%4s] "+format+"\n", append([]any{time.Since(p.start).Round(time.Second)}, args...)...)
 }
 
 func (p *printer) show(s snapshot) {
@@ -181,7 +182,9 @@ func (p *printer) show(s snapshot) {
 		return
 	}
 	p.clear()
-	fmt.Fprintln(p.out, strings.Join(lines, "\n"))
+	// Autowrap off while drawing: a line wider than the terminal is clipped
+	// instead of wrapped, so the block is always len(lines) rows to redraw.
+	fmt.Fprint(p.out, "\x1b[?7l"+strings.Join(lines, "\n")+"\n\x1b[?7h")
 	p.drawn = len(lines)
 }
 

@@ -84,7 +84,7 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	defer func() { stopGateway(); _ = h.Wait() }()
 	rep.URL, rep.ConfigPath = h.URL(), cfg.Path
 	rep.Steps, rep.TrainedPromoted = len(t.steps), t.promoteTrained
-	r := &runner{o: o, t: t, sim: s, admin: newAdmin(h.URL()), p: &printer{out: o.Out, live: o.Live}, start: start, seen: map[string]int{}}
+	r := &runner{o: o, t: t, sim: s, admin: newAdmin(h.URL()), p: &printer{start: start, out: o.Out, live: o.Live}, start: start, seen: map[string]int{}}
 	r.intro(h.URL(), cfg.Path, recipe, why)
 	err = r.loop(ctx, recipe, why, &rep)
 	rep.Took = time.Since(start)
