@@ -30,7 +30,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("fledgling-demo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	short := fs.Bool("short", false, "the shortened loop of the end-to-end test (about a minute)")
-	dir := fs.String("dir", "./data/demo", "directory for the generated config, the SQLite store and training files (emptied first)")
+	dir := fs.String("dir", "./data/demo", "directory for the generated config, the SQLite store and training files (the previous run's are removed)")
 	listen := fs.String("listen", "127.0.0.1:8080", "gateway address (falls back to a free port when taken)")
 	exit := fs.Bool("exit", false, "exit after the loop instead of keeping the dashboard up")
 	verbose := fs.Bool("v", false, "gateway and simulator logs on stderr")
@@ -48,7 +48,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		o.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	}
 	rep, err := demo.Run(ctx, o)
-	if err != nil && ctx.Err() == nil {
+	if ctx.Err() != nil && err != nil {
+		return 130 // interrupted during the loop
+	}
+	if err != nil {
 		fmt.Fprintf(stderr, "fledgling-demo: %v\n", err)
 		return 1
 	}
@@ -58,16 +61,22 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// prepareDir empties the demo directory so each run starts fresh.
+// prepareDir removes what an earlier run left in dir (only the demo's own
+// files, never anything else there), so each run starts fresh.
 func prepareDir(dir string) (string, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return "", err
 	}
-	if err := os.RemoveAll(abs); err != nil {
+	if err := os.MkdirAll(abs, 0o755); err != nil {
 		return "", err
 	}
-	return abs, os.MkdirAll(abs, 0o755)
+	for _, name := range []string{"fledgling.yaml", "fledgling.db", "fledgling.db-wal", "fledgling.db-shm", "spill", "trainer"} {
+		if err := os.RemoveAll(filepath.Join(abs, name)); err != nil {
+			return "", err
+		}
+	}
+	return abs, nil
 }
 
 func isTerminal(f *os.File) bool {

@@ -19,7 +19,13 @@ func (r *runner) summary(rep *Report) {
 	}
 	sort.Strings(routes)
 	for _, name := range routes {
-		for cand, stages := range rep.Stages[name] {
+		cands := make([]string, 0, len(rep.Stages[name]))
+		for cand := range rep.Stages[name] {
+			cands = append(cands, cand)
+		}
+		sort.Strings(cands)
+		for _, cand := range cands {
+			stages := rep.Stages[name][cand]
 			fmt.Fprintf(out, "  %-9s %-30s %s\n", name, candName(cand), strings.Join(stages, " → "))
 		}
 	}
