@@ -40,7 +40,9 @@ func (b *routerBackend) Run(ctx context.Context, r *trainer.Run) (*trainer.Artif
 	}
 	r.Report.Log(ctx, "learned", fmt.Sprintf("router for route %s → %s@%s: quality threshold %.3g, shapes %v, epochs %d",
 		spec.Route, spec.Model, spec.Version, spec.Options.QualityThreshold, spec.Hidden, spec.Options.Epochs))
-	res, err := learned.RunJob(ctx, b.pairs, spec, routerProgress(ctx, r.Report))
+	progress, flush := routerProgress(ctx, r.Report)
+	res, err := learned.RunJob(ctx, b.pairs, spec, progress)
+	flush()
 	if err != nil {
 		return nil, err
 	}
@@ -55,21 +57,23 @@ func (b *routerBackend) Run(ctx context.Context, r *trainer.Run) (*trainer.Artif
 }
 
 // routerProgress writes the optimiser's steps (cumulative over the shapes
-// tried) into the job at most every half second.
-func routerProgress(ctx context.Context, rep trainer.Reporter) func(learned.Progress) {
+// tried) into the job at most every half second; flush writes the last one.
+func routerProgress(ctx context.Context, rep trainer.Reporter) (func(learned.Progress), func()) {
 	var base, last int
+	var loss float64
 	shape, next := "", time.Time{}
+	write := func() { rep.Progress(ctx, trainer.Update{Step: int64(base + last), Loss: loss}) }
 	return func(p learned.Progress) {
 		if p.Shape != shape {
 			base, shape = base+last, p.Shape
 			rep.Log(ctx, "learned", "training "+shape)
 		}
-		last = p.Step
+		last, loss = p.Step, p.Loss
 		if now := time.Now(); now.After(next) {
 			next = now.Add(500 * time.Millisecond)
-			rep.Progress(ctx, trainer.Update{Step: int64(base + p.Step), Loss: p.Loss})
+			write()
 		}
-	}
+	}, write
 }
 
 // routerJobSpec resolves the job's route and candidate ("model@version",
