@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -22,6 +23,7 @@ import (
 
 	"github.com/fledgling-ai/fledgling/internal/capture"
 	"github.com/fledgling-ai/fledgling/internal/config"
+	"github.com/fledgling-ai/fledgling/internal/features"
 	"github.com/fledgling-ai/fledgling/internal/onnx"
 	"github.com/fledgling-ai/fledgling/internal/openai"
 	"github.com/fledgling-ai/fledgling/internal/store"
@@ -169,13 +171,39 @@ func TestLearnedRoutingEndToEnd(t *testing.T) {
 	if _, errb, code := runMain(t, "validate", "--config", path); code != 0 {
 		t.Fatalf("validate: %s", errb)
 	}
-	h.Reload()
+	h.s.reload("test")                  // what SIGHUP or a file change does, synchronously
 	rng := rand.New(rand.NewSource(99)) // requests never seen in training
-	waitUntil(t, 10*time.Second, func() bool { return served(t, h.URL(), topicBody(rng, true)) == "small" })
+	checkLearnedRouting(t, h.URL(), rng)
+	first := h.s.learned.current()["r"]
+
+	// A second reload opens new scorers and closes the old ones; the tables
+	// compiled since (promotion state included) must use the new ones.
+	h.s.reload("test")
+	if h.s.learned.current()["r"] == first {
+		t.Fatal("reload kept the old scorer")
+	}
+	if _, err := first.Score(make([]float32, features.Dim)); !errors.Is(err, onnx.ErrClosed) {
+		t.Error("the replaced scorer was not closed")
+	}
+	checkLearnedRouting(t, h.URL(), rng)
+
+	// A reload whose model cannot be opened is rejected: routing goes on.
+	learnedConfig(t, dir, lib, up.URL, "    policy: learned", strings.Replace(models, art.Path, filepath.Join(dir, "missing.onnx"), 1))
+	if _, errb, code := runMain(t, "validate", "--config", path); code != 1 || !strings.Contains(errb, "learned_routing.models.r.path") {
+		t.Fatalf("validate of a missing model: exit %d: %s", code, errb)
+	}
+	h.s.reload("test")
+	checkLearnedRouting(t, h.URL(), rng)
+}
+
+// checkLearnedRouting sends unseen requests: easy ones must be served by the
+// candidate, hard ones by the primary.
+func checkLearnedRouting(t *testing.T, base string, rng *rand.Rand) {
+	t.Helper()
 	for i := 0; i < 20; i++ {
 		easy := i%2 == 0
 		want := map[bool]string{true: "small", false: "big"}[easy]
-		if got := served(t, h.URL(), topicBody(rng, easy)); got != want {
+		if got := served(t, base, topicBody(rng, easy)); got != want {
 			t.Fatalf("request %d (easy=%v) served by %q, want %q", i, easy, got, want)
 		}
 	}
