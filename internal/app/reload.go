@@ -18,6 +18,7 @@ import (
 // directory is watched, so editors that replace the file are seen too) and
 // on a manual request, until ctx ends.
 func (s *services) reloadLoop(ctx context.Context, manual <-chan struct{}) {
+	path := s.cfg.Path // never changes; s.cfg itself is swapped under reloadMu
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
@@ -34,7 +35,7 @@ func (s *services) reloadLoop(ctx context.Context, manual <-chan struct{}) {
 		case <-manual:
 			s.reload("request")
 		case ev := <-events:
-			if filepath.Clean(ev.Name) == filepath.Clean(s.cfg.Path) && ev.Op&(fsnotify.Write|fsnotify.Create|fsnotify.Rename) != 0 {
+			if filepath.Clean(ev.Name) == filepath.Clean(path) && ev.Op&(fsnotify.Write|fsnotify.Create|fsnotify.Rename) != 0 {
 				debounce.Reset(150 * time.Millisecond) // editors write in bursts
 			}
 		case <-debounce.C:
@@ -70,11 +71,11 @@ func (s *services) watchConfig() (<-chan fsnotify.Event, func()) {
 // gateway runtime and tells every component. A bad config changes nothing:
 // the running config stays and the reason is logged.
 func (s *services) reload(why string) {
+	s.reloadMu.Lock()
+	defer s.reloadMu.Unlock()
 	if s.cfg.Path == "" {
 		return
 	}
-	s.reloadMu.Lock()
-	defer s.reloadMu.Unlock()
 	cfg, err := s.loadReload()
 	if err == nil && s.overlay != nil {
 		cfg, err = s.overlay.apply(cfg) // trained candidates stay after a reload
