@@ -204,6 +204,7 @@ func (c *call) tryTarget(fi int, t router.Target) (*upstreamResult, error) {
 		}
 		res, err := c.attempt(tgt, fi, n)
 		c.judge(br, err)
+		c.reportBreaker(t.Model, br)
 		if err == nil {
 			res.candidate = t.Candidate
 			return res, nil
@@ -228,6 +229,16 @@ func (c *call) judge(br *provider.Breaker, err error) {
 		br.Release() // a 4xx (incl. 429) is an answer, not an outage
 	default:
 		br.Failure(c.rt.cfg.Breaker)
+	}
+}
+
+// breakerStates maps provider.Breaker states to the gauge's values.
+var breakerStates = map[string]int{"closed": 0, "half_open": 1, "open": 2}
+
+// reportBreaker tells the observer (if any) the target's breaker state.
+func (c *call) reportBreaker(model string, br *provider.Breaker) {
+	if obs := c.s.o.Breakers; obs != nil {
+		obs.SetBreakerState(model, breakerStates[br.State(c.rt.cfg.Breaker)])
 	}
 }
 

@@ -49,3 +49,9 @@ type Pricer interface {
 type Redactor interface {
 	Redact(rec *capture.Record) *capture.Record
 }
+
+// BreakerObserver is told each target's circuit-breaker state after every
+// attempt: 0 closed, 1 half-open, 2 open (the fledgling_breaker_state gauge).
+type BreakerObserver interface {
+	SetBreakerState(target string, state int)
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -149,14 +150,18 @@ func TestAllTargetsFailingGivesGatewayError(t *testing.T) {
 
 func TestBreakerOpensSkipsAndRecovers(t *testing.T) {
 	var healthy atomic.Bool
+	obs := &breakerLog{states: map[string]int{}}
 	e := newEnv(t, func(_ int, r fakeupstream.Request) fakeupstream.Fault {
 		if r.Model == "big-upstream" && !healthy.Load() {
 			return fakeupstream.Fault{Status: 500}
 		}
 		return fakeupstream.Fault{}
-	}, func(c *config.Config, _ *Options) { c.Retry.MaxAttempts = 1; c.Breaker.Failures = 2 })
+	}, func(c *config.Config, o *Options) { c.Retry.MaxAttempts = 1; c.Breaker.Failures = 2; o.Breakers = obs })
 	for range 2 { // two failures open the breaker (each falls back to small)
 		readAll(t, e.post("/v1/chat/completions", chatBody))
+	}
+	if got := obs.get("gpt-big"); got != 2 {
+		t.Fatalf("breaker observer saw state %d for the failing primary, want 2 (open)", got)
 	}
 	before := e.countModel("big-upstream")
 	res := e.post("/v1/chat/completions", chatBody)
@@ -169,9 +174,27 @@ func TestBreakerOpensSkipsAndRecovers(t *testing.T) {
 	if out := readAll(t, res); gjson.Get(out, "model").String() != "gpt-big" {
 		t.Fatalf("half-open probe did not reach the recovered primary: %s", out)
 	}
-	if s := e.gw.breaker("gpt-big").State(e.gw.rt.Load().cfg.Breaker); s != "closed" {
-		t.Fatalf("breaker %s after a successful probe", s)
+	if s := e.gw.breaker("gpt-big").State(e.gw.rt.Load().cfg.Breaker); s != "closed" || obs.get("gpt-big") != 0 {
+		t.Fatalf("breaker %s (observer %d) after a successful probe", s, obs.get("gpt-big"))
 	}
+}
+
+// breakerLog is a BreakerObserver that remembers the last state per target.
+type breakerLog struct {
+	mu     sync.Mutex
+	states map[string]int
+}
+
+func (b *breakerLog) SetBreakerState(target string, state int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.states[target] = state
+}
+
+func (b *breakerLog) get(target string) int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.states[target]
 }
 
 // candidateRouter serves with a candidate first, like a promoted canary.

@@ -42,6 +42,8 @@ type Options struct {
 	Tee       Tee
 	Pricer    Pricer
 	Redactor  Redactor
+	// Breakers, when set, is told every breaker state change.
+	Breakers BreakerObserver
 	// Admin serves /admin/ and /v1/dashboard/ behind admin auth.
 	Admin http.Handler
 	// Public serves /dashboard without auth.

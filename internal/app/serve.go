@@ -99,7 +99,7 @@ func (s *services) build(ctx context.Context) error {
 	}
 	s.gateway, err = gateway.New(gateway.Options{
 		Config: s.cfg, Router: s.router, Telemetry: s.telemetry, Recorder: s.recorder, Tee: s.tee,
-		Pricer: s.pricer, Redactor: s.redactor, Admin: s.admin, Public: s.public, Registry: s.registry, Logger: s.log,
+		Pricer: s.pricer, Redactor: s.redactor, Breakers: s.breakerObserver(), Admin: s.admin, Public: s.public, Registry: s.registry, Logger: s.log,
 	})
 	if err != nil {
 		return err
@@ -138,4 +138,13 @@ func runLoop(ctx context.Context, log *slog.Logger, loop func(context.Context)) 
 		}
 	}()
 	loop(ctx)
+}
+
+// breakerObserver is the metrics struct when metrics are on (a nil
+// *telemetry.Metrics must not become a non-nil interface).
+func (s *services) breakerObserver() gateway.BreakerObserver {
+	if s.metrics == nil {
+		return nil
+	}
+	return s.metrics
 }
