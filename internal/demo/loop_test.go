@@ -15,7 +15,7 @@ import (
 // ground truth, that no application request failed and that every call was
 // captured exactly once.
 func TestClosedLoop(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Second)
 	defer cancel()
 	var out strings.Builder
 	rep, err := Run(ctx, Options{Short: true, Out: &out, Dir: t.TempDir()})

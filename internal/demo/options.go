@@ -54,7 +54,7 @@ func (o Options) timing() timing {
 	if o.Short {
 		return timing{ratePerRoute: 10, threshold: 0.8, minSamples: 40, minDuration: 2 * time.Second,
 			steps: []float64{50, 100}, stepSamples: 20, stepDuration: time.Second, reverseRate: 0.5, failures: 2,
-			controller: 500 * time.Millisecond, tick: time.Second, phaseTimeout: 40 * time.Second, regressionTo: 0.2}
+			controller: 500 * time.Millisecond, tick: time.Second, phaseTimeout: 60 * time.Second, regressionTo: 0.2}
 	}
 	return timing{ratePerRoute: 10, threshold: 0.85, minSamples: 100, minDuration: 15 * time.Second,
 		steps: []float64{10, 50, 100}, stepSamples: 40, stepDuration: 8 * time.Second, reverseRate: 0.3, failures: 2,
