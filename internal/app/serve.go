@@ -92,7 +92,7 @@ func (s *services) build(ctx context.Context) error {
 	}
 	s.router = router.New(table)
 	s.admin, s.public = http.NewServeMux(), http.NewServeMux()
-	for _, b := range []func(context.Context) error{s.buildTelemetry, s.buildCapture, s.buildCosts, s.buildShadow, s.buildPromotion, s.buildTrainer, s.wireCandidateOverlay} {
+	for _, b := range []func(context.Context) error{s.buildTelemetry, s.buildCapture, s.buildCosts, s.buildShadow, s.buildPromotion, s.buildTrainer, s.wireCandidateOverlay, s.wireRetrainOnRollback} {
 		if err := b(ctx); err != nil {
 			return err
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/fledgling-ai/fledgling/internal/store"
 	"github.com/fledgling-ai/fledgling/internal/telemetry"
 	"github.com/fledgling-ai/fledgling/router"
+	"github.com/fledgling-ai/fledgling/promotion"
 	"github.com/fledgling-ai/fledgling/trainer"
 )
 
@@ -45,6 +46,8 @@ type services struct {
 	// trainer queues training jobs; promotion may call trainer.GateFailed(ctx, route)
 	// when a candidate fails its gate. Nil until buildTrainer ran.
 	trainer *trainer.Service
+	// promotion owns the routes' promotion state (set by buildPromotion).
+	promotion *promotion.Manager
 	// candidateHooks run after the trainer registered a new candidate (see
 	// onCandidate): the place to add it to the router/shadow overlay.
 	candidateHooks []func(ctx context.Context, c trainer.NewCandidate) error

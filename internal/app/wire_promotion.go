@@ -43,6 +43,7 @@ func (s *services) buildPromotion(ctx context.Context) error {
 	}
 	m := promotion.NewManager(ps, shared, s.log, otel.GetTracerProvider())
 	m.Reread = promotionReread
+	s.promotion = m
 	p := &promotionWiring{s: s, m: m, cfg: s.cfg}
 	m.OnChange(p.apply)
 	if s.registry != nil {
