@@ -13,8 +13,8 @@ import (
 	"github.com/fledgling-ai/fledgling/internal/config"
 	"github.com/fledgling-ai/fledgling/internal/store"
 	"github.com/fledgling-ai/fledgling/internal/telemetry"
-	"github.com/fledgling-ai/fledgling/router"
 	"github.com/fledgling-ai/fledgling/promotion"
+	"github.com/fledgling-ai/fledgling/router"
 	"github.com/fledgling-ai/fledgling/trainer"
 )
 
