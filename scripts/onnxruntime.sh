@@ -16,7 +16,8 @@ TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 (cd "$TMP" && npm pack "onnxruntime-node@$VERSION" --silent >/dev/null)
 tar -xzf "$TMP"/onnxruntime-node-*.tgz -C "$TMP" package/bin/napi-v6/linux/x64/libonnxruntime.so.1
-cp "$TMP/package/bin/napi-v6/linux/x64/libonnxruntime.so.1" "$OUT.tmp"
-mv "$OUT.tmp" "$OUT"
+# A unique temporary name: test packages may fetch concurrently; each rename is atomic.
+cp "$TMP/package/bin/napi-v6/linux/x64/libonnxruntime.so.1" "$OUT.tmp.$$"
+mv "$OUT.tmp.$$" "$OUT"
 echo "$VERSION" > "$DEST/VERSION"
 echo "onnxruntime $VERSION -> $OUT"
