@@ -6,7 +6,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/fledgling-ai/fledgling/internal/app.Version=$(VERSION)
 CONFIG ?= configs/fledgling.yaml
 
-.PHONY: help build run test test-go test-node bench lint fuzz demo onnxruntime tools clean
+.PHONY: help build run test test-go test-node bench lint fuzz demo onnxruntime tools clean docs
 
 help: ## list targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -49,3 +49,6 @@ onnxruntime: ## put libonnxruntime.so (from the onnxruntime-node npm package) in
 
 clean: ## remove build outputs and local data
 	rm -rf bin data
+
+docs: ## regenerate README.md's configuration reference from internal/config
+	$(GO) run ./cmd/fledgling-docs

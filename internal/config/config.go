@@ -24,21 +24,36 @@ import (
 // Config is the whole file. The zero value of every field means "use the
 // default", documented on the field.
 type Config struct {
-	Server    Server              `yaml:"server"`
-	Auth      Auth                `yaml:"auth"`
+	// Server is the HTTP listener.
+	Server Server `yaml:"server"`
+	// Auth decides who may call the gateway (virtual keys, admin keys).
+	Auth Auth `yaml:"auth"`
+	// Providers are the upstream API endpoints, by name.
 	Providers map[string]Provider `yaml:"providers"`
-	Models    map[string]Model    `yaml:"models"`
-	Routes    []Route             `yaml:"routes"`
-	Retry     Retry               `yaml:"retry"`
-	Breaker   Breaker             `yaml:"breaker"`
-	Storage   Storage             `yaml:"storage"`
-	Redis     Redis               `yaml:"redis"`
-	Telemetry Telemetry           `yaml:"telemetry"`
-	Redaction Redaction           `yaml:"redaction"`
-	Costs     Costs               `yaml:"costs"`
-	Shadow    Shadow              `yaml:"shadow"`
-	Trainer   Trainer             `yaml:"trainer"`
-	Learned   Learned             `yaml:"learned_routing"`
+	// Models map public model names to (provider, upstream model); "*" forwards any name.
+	Models map[string]Model `yaml:"models"`
+	// Routes decide where requests go, first match wins; candidates and promotion live here.
+	Routes []Route `yaml:"routes"`
+	// Retry governs retries of one target before falling back.
+	Retry Retry `yaml:"retry"`
+	// Breaker is the per-target circuit breaker.
+	Breaker Breaker `yaml:"breaker"`
+	// Storage is the SQL database (SQLite embedded, or PostgreSQL) and the capture writer.
+	Storage Storage `yaml:"storage"`
+	// Redis, when set, shares routing state between replicas and carries trainer jobs.
+	Redis Redis `yaml:"redis"`
+	// Telemetry configures traces (Langfuse, OTLP) and metrics.
+	Telemetry Telemetry `yaml:"telemetry"`
+	// Redaction is applied to content before anything is stored or exported.
+	Redaction Redaction `yaml:"redaction"`
+	// Costs configures the price catalogue and the cost header.
+	Costs Costs `yaml:"costs"`
+	// Shadow configures mirroring to candidates and the judge.
+	Shadow Shadow `yaml:"shadow"`
+	// Trainer configures datasets, training jobs and backends.
+	Trainer Trainer `yaml:"trainer"`
+	// Learned configures per-request learned routing (ONNX Runtime).
+	Learned Learned `yaml:"learned_routing"`
 	// PromotionController tunes the gate controller loop.
 	PromotionController PromotionController `yaml:"promotion_controller"`
 
