@@ -132,3 +132,27 @@ learned_routing: {onnxruntime_path: %q, models: {r: {path: %q, threshold: 0.7}}}
 		t.Fatalf("start: %v", err)
 	}
 }
+
+func TestJobsRouterCLI(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "f.yaml")
+	os.WriteFile(path, []byte(fmt.Sprintf(`
+auth: {mode: none}
+providers: {up: {base_url: "http://127.0.0.1:9/v1"}}
+models: {big: {provider: up}, small: {provider: up}}
+storage: {dsn: "sqlite://%s/f.db", spill_dir: "%s/spill"}
+routes:
+  - {name: r, match: {models: [big]}, primary: big, candidates: [{model: small, promotion: {thresholds: {exact_match: 0.9}}}]}
+`, dir, dir)), 0o644)
+	if _, errb, code := runMain(t, "jobs", "router", "--route", "r", "--candidate", "nope", "--config", path); code != 1 || !strings.Contains(errb, "no candidate") {
+		t.Fatalf("unknown candidate: exit %d %s", code, errb)
+	}
+	out, errb, code := runMain(t, "jobs", "router", "--route", "r", "--config", path)
+	if code != 0 || !strings.Contains(out, "queued (learned_router, route r)") {
+		t.Fatalf("exit %d: %s %s", code, out, errb)
+	}
+	out, _, _ = runMain(t, "jobs", "show", strings.Fields(out)[0], "--config", path)
+	if !strings.Contains(out, `"backend": "learned_router"`) {
+		t.Fatalf("jobs show: %s", out)
+	}
+}
