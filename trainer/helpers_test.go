@@ -19,7 +19,18 @@ import (
 	"github.com/fledgling-ai/fledgling/internal/store"
 )
 
-const bfclDir = "/work/shared/data/bfcl"
+// bfclDir is the BFCL data: the project's shared/ folder beside the
+// checkout (as CI lays it out), else the Apache-2.0 subset the simulator embeds.
+func bfclDirFor(t *testing.T) string {
+	t.Helper()
+	for _, d := range []string{"../../shared/data/bfcl", "/work/shared/data/bfcl", "../internal/sim/data"} {
+		if _, err := os.Stat(filepath.Join(d, "multiple.jsonl")); err == nil {
+			return d
+		}
+	}
+	t.Fatal("no BFCL data found (../../shared/data/bfcl or internal/sim/data)")
+	return ""
+}
 
 // memSource is a CaptureSource over records in memory (the capture store's
 // read side belongs to another package; the trainer only needs Scan).
@@ -101,6 +112,7 @@ func schemaTypes(v any) any {
 // chat calls whose answers are the expected tool calls.
 func bfclRecords(t *testing.T, set, route string, n int, start time.Time) []*capture.Record {
 	t.Helper()
+	bfclDir := bfclDirFor(t)
 	qs := readJSONL[bfclQuestion](t, filepath.Join(bfclDir, set+".jsonl"))
 	as := readJSONL[bfclAnswer](t, filepath.Join(bfclDir, set+".answers.jsonl"))
 	var out []*capture.Record
