@@ -16,6 +16,10 @@ const LibraryRel = "third_party/onnxruntime/libonnxruntime.so"
 // is missing. It is for tests, benchmarks and development; the gateway never
 // downloads anything.
 func EnsureLibrary(repoRoot string) (string, error) {
+	repoRoot, err := filepath.Abs(repoRoot)
+	if err != nil {
+		return "", fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
 	path := filepath.Join(repoRoot, LibraryRel)
 	if st, err := os.Stat(path); err == nil && st.Size() > 0 {
 		return path, nil
