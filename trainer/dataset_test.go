@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"os"
-	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -14,6 +13,8 @@ import (
 	"github.com/tidwall/gjson"
 
 	"github.com/fledgling-ai/fledgling/internal/capture"
+	"github.com/fledgling-ai/fledgling/internal/config"
+	"github.com/fledgling-ai/fledgling/internal/redact"
 	"github.com/fledgling-ai/fledgling/internal/openai"
 )
 
@@ -264,7 +265,7 @@ func TestRedactionApplied(t *testing.T) {
 	rec := chatRecord("pii", "r", t0, "Support bot", "Mail me at jane.doe@example.com please", `Sure, I wrote to "jane.doe@example.com".`)
 	rec.Response.ToolCalls = []openai.ToolCall{{ID: "c1", Type: "function", Name: "send", Arguments: `{"to":"jane.doe@example.com"}`}}
 	b := newBuilder(t, openSQLite(t), &memSource{[]*capture.Record{rec}}, 1)
-	b.Redactor = regexRedactor{regexp.MustCompile(`[\w.+-]+@[\w-]+\.[\w.]+`)}
+	b.Redactor = redact.New(config.Redaction{Builtins: []string{"email"}})
 	b.Options.TestFraction, b.Options.ValidationFraction = 0, 0
 	d, err := b.Build(context.Background(), "r", nil)
 	if err != nil {

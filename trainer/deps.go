@@ -14,9 +14,11 @@ type CaptureSource interface {
 }
 
 // Redactor removes configured patterns (emails, cards, custom regexps) from
-// text before it is written into a dataset.
+// the string values of a JSON document before it is written into a dataset,
+// keeping the document valid and byte-exact where nothing matched
+// (*redact.Redactor implements it).
 type Redactor interface {
-	String(string) string
+	JSON(doc []byte) []byte
 }
 
 // CandidateSink receives each trained model. The app registers it as a new
@@ -50,4 +52,4 @@ type NewCandidate struct {
 // nopRedactor keeps text as it is.
 type nopRedactor struct{}
 
-func (nopRedactor) String(s string) string { return s }
+func (nopRedactor) JSON(doc []byte) []byte { return doc }

@@ -47,8 +47,8 @@ func newExample(rec *capture.Record, red Redactor) (*Example, error) {
 	if err != nil {
 		return nil, err
 	}
-	msgRaw = redactJSON(msgRaw, red)
-	answer := redactJSON(rec.Response.AssistantJSON(), red)
+	msgRaw = red.JSON(msgRaw)
+	answer := red.JSON(rec.Response.AssistantJSON())
 	line, err := openAILine(msgRaw, answer, req)
 	if err != nil {
 		return nil, err

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -200,7 +199,3 @@ func readLines(t *testing.T, path string) []string {
 	return strings.Split(s, "\n")
 }
 
-// regexRedactor is what internal/redact does for the "email" builtin.
-type regexRedactor struct{ re *regexp.Regexp }
-
-func (r regexRedactor) String(s string) string { return r.re.ReplaceAllString(s, "[REDACTED]") }
