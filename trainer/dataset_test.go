@@ -14,8 +14,8 @@ import (
 
 	"github.com/fledgling-ai/fledgling/internal/capture"
 	"github.com/fledgling-ai/fledgling/internal/config"
-	"github.com/fledgling-ai/fledgling/internal/redact"
 	"github.com/fledgling-ai/fledgling/internal/openai"
+	"github.com/fledgling-ai/fledgling/internal/redact"
 )
 
 var t0 = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
