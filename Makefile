@@ -42,7 +42,7 @@ fuzz: ## run the fuzz targets briefly
 	$(GO) test -run=^$$ -fuzz=FuzzDecodeRequest -fuzztime=10s ./gateway
 
 demo: build ## the closed loop end to end with the traffic simulator (< 5 min), then the dashboard until Ctrl-C
-	$(GO) run ./cmd/fledgling-demo $(DEMO_ARGS)
+	CGO_ENABLED=0 $(GO) run -trimpath ./cmd/fledgling-demo $(DEMO_ARGS)
 
 onnxruntime: ## put libonnxruntime.so (from the onnxruntime-node npm package) in third_party/onnxruntime/
 	@bash scripts/onnxruntime.sh

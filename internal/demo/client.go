@@ -113,3 +113,10 @@ func (a *admin) job(ctx context.Context, id string) (trainer.Job, error) {
 	var j trainer.Job
 	return j, a.do(ctx, http.MethodGet, "/admin/v1/jobs/"+id, nil, &j)
 }
+
+func (a *admin) jobs(ctx context.Context, route string) ([]trainer.Job, error) {
+	var v struct {
+		Data []trainer.Job `json:"data"`
+	}
+	return v.Data, a.do(ctx, http.MethodGet, "/admin/v1/jobs?limit=100&route="+url.QueryEscape(route), nil, &v)
+}

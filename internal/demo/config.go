@@ -84,13 +84,18 @@ func writeRoute(b *strings.Builder, task string, t timing) {
 }
 
 // writeTrainer configures the exec backend with the SIMULATED recipe; its
-// "fine-tuned" adapter tells the simulator to answer BadTask well. Automatic
-// triggers are effectively off: the demo asks for the job.
+// "fine-tuned" adapter tells the simulator to answer every task well. The
+// new-examples trigger is effectively off; a rolled-back candidate asks for
+// a job (gate_failed), and the demo asks for one itself if none comes.
 func writeTrainer(b *strings.Builder, dir, recipe string) {
 	if recipe == "" {
 		return
 	}
-	profile := fmt.Sprintf(`{"agreement":{"%s":%g}}`, BadTask, trainedAgreement)
+	agree := make([]string, 0, len(routeNames()))
+	for _, task := range routeNames() {
+		agree = append(agree, fmt.Sprintf(`"%s":%g`, task, trainedAgreement))
+	}
+	profile := `{"agreement":{` + strings.Join(agree, ",") + `}}`
 	fmt.Fprintf(b, `trainer:
   enabled: true
   backend: exec
@@ -101,8 +106,7 @@ func writeTrainer(b *strings.Builder, dir, recipe string) {
     base_model: simulated-small-base
   work_dir: %q
   serving_provider: simulator
-  routes: [%s]
   min_new_examples: 1000000
   lease_ttl: 10s
-`, recipe, profile, filepath.Join(dir, "trainer"), BadTask)
+`, recipe, profile, filepath.Join(dir, "trainer"))
 }

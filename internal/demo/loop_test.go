@@ -25,8 +25,8 @@ func TestClosedLoop(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
-	if rep.Training == nil || rep.Training.Skipped != "" {
-		t.Fatalf("the training step did not run: %+v", rep.Training)
+	if rep.TrainingSkipped != "" || len(rep.Training) != 2 {
+		t.Fatalf("the retraining step did not run on both failed routes: %q %+v", rep.TrainingSkipped, rep.Training)
 	}
 	for _, p := range Check(rep) {
 		t.Error(p)

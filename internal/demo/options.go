@@ -74,5 +74,5 @@ var (
 const (
 	goodAgreement    = 0.98
 	badAgreement     = 0.6
-	trainedAgreement = 0.99 // the SIMULATED fine-tuned model on BadTask
+	trainedAgreement = 0.99 // the SIMULATED fine-tuned models, on every task
 )

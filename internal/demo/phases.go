@@ -54,45 +54,84 @@ func (r *runner) regress(ctx context.Context) error {
 	})
 }
 
-// train asks for a training job on the rejected route; the SIMULATED
-// recipe's adapter becomes a new candidate that must enter shadow (and, in
-// the full demo, be promoted).
-func (r *runner) train(ctx context.Context) (*Training, error) {
-	r.p.event("phase 3: training on %s's captured sim-large answers: dataset → job (exec backend, SIMULATED recipe) → new candidate → shadow", BadTask)
-	job, err := r.admin.startJob(ctx, BadTask)
-	if err != nil {
-		return nil, err
+// train follows the retraining of the routes whose gate failed: the
+// rolled-back candidate asked the trainer for a job (gate_failed) — or, if
+// no job shows up, the demo asks for one — whose SIMULATED adapter becomes a
+// new candidate that must enter shadow (and, in the full demo, be promoted).
+func (r *runner) train(ctx context.Context) ([]Training, error) {
+	routes := []string{BadTask, RegressedTask}
+	r.p.event("phase 3: retraining where the gate failed %v: captured sim-large answers → dataset → job (exec backend, SIMULATED recipe) → new candidate → shadow", routes)
+	var out []Training
+	for _, route := range routes {
+		job, trigger, err := r.jobFor(ctx, route)
+		if err != nil {
+			return out, err
+		}
+		r.p.event("%-9s job %s (%s at +%s) on dataset %s", route, job.ID, trigger,
+			job.Created.Sub(r.start).Round(time.Second), job.DatasetID)
+		if job, err = r.waitJob(ctx, job); err != nil {
+			return out, err
+		}
+		r.p.event("%-9s job %s succeeded: %d steps, final loss %.3f, adapter %s", route, job.ID, job.Step, job.Loss, artifactPath(job))
+		out = append(out, Training{Route: route, Job: job, Trigger: trigger, Version: trainer.Version(&job)})
 	}
-	r.p.event("job %s queued on dataset %s", job.ID, job.DatasetID)
-	tn := &Training{}
+	err := r.waitFor(ctx, "the retrained candidates", r.t.phaseTimeout, func(s snapshot) bool {
+		done := true
+		for i := range out {
+			done = r.trained(s, &out[i]) && done
+		}
+		return done
+	})
+	return out, err
+}
+
+// jobFor is the route's newest training job, waiting a little for the
+// automatic one; without it, the demo asks for one.
+func (r *runner) jobFor(ctx context.Context, route string) (trainer.Job, string, error) {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		jobs, err := r.admin.jobs(ctx, route)
+		if err != nil {
+			return trainer.Job{}, "", err
+		}
+		if len(jobs) > 0 {
+			return jobs[0], "queued automatically, trigger " + jobs[0].Reason, nil
+		}
+		if time.Now().After(deadline) {
+			j, err := r.admin.startJob(ctx, route)
+			return j, "asked for by the demo: no automatic job came", err
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+}
+
+func (r *runner) waitJob(ctx context.Context, job trainer.Job) (trainer.Job, error) {
 	deadline := time.Now().Add(r.t.phaseTimeout)
+	var err error
 	for job.State != "succeeded" {
 		if job.State == "failed" || job.State == "cancelled" || time.Now().After(deadline) {
-			return tn, fmt.Errorf("demo: training job %s ended %s: %s", job.ID, job.State, job.Error)
+			return job, fmt.Errorf("demo: training job %s on %s ended %s: %s", job.ID, job.Route, job.State, job.Error)
 		}
 		time.Sleep(300 * time.Millisecond)
 		if job, err = r.admin.job(ctx, job.ID); err != nil {
-			return tn, err
+			return job, err
 		}
 	}
-	tn.Job = job
-	r.p.event("job %s succeeded: %d steps, final loss %.3f, adapter %s", job.ID, job.Step, job.Loss, artifactPath(job))
-	err = r.waitFor(ctx, "the trained candidate in shadow", r.t.phaseTimeout, func(s snapshot) bool { return r.trained(s, tn) })
-	return tn, err
+	return job, nil
 }
 
-// trained finds the new candidate on BadTask and reports whether it got
-// as far as this run wants.
+// trained finds the job's candidate on its route and reports whether it
+// got as far as this run wants.
 func (r *runner) trained(s snapshot, tn *Training) bool {
-	rs, err := s.route(BadTask)
+	rs, err := s.route(tn.Route)
 	if err != nil {
 		return false
 	}
 	for _, c := range rs.state.Candidates {
-		if c.Model == "sim-small" {
+		if c.Version != tn.Version {
 			continue
 		}
-		tn.Model, tn.Version, tn.Candidate = c.Model, c.Version, c
+		tn.Model, tn.Stage = c.Model, label(c)
 		if ev := rs.evidence(c.Model, c.Version); ev != nil {
 			tn.Pairs = ev.All.Pairs
 		}

@@ -13,7 +13,6 @@ import (
 	"github.com/fledgling-ai/fledgling/internal/capture"
 	"github.com/fledgling-ai/fledgling/internal/dashboard"
 	"github.com/fledgling-ai/fledgling/internal/sim"
-	"github.com/fledgling-ai/fledgling/promotion"
 	"github.com/fledgling-ai/fledgling/trainer"
 )
 
@@ -31,23 +30,26 @@ type Report struct {
 	Live, Shadow sim.Stats
 	Costs        dashboard.Report
 	Captures     []*capture.Record
-	// Training is nil when the training step was skipped.
-	Training *Training
-	Took     time.Duration
+	// Training is one entry per retrained route; TrainingSkipped says why
+	// there is none.
+	Training        []Training
+	TrainingSkipped string
+	Took            time.Duration
 	// Steps is the number of canary steps configured; TrainedPromoted says
 	// whether the run waited for the trained candidate's promotion.
 	Steps           int
 	TrainedPromoted bool
 }
 
-// Training is the training step's outcome.
+// Training is one route's retraining.
 type Training struct {
-	Job       trainer.Job
-	Model     string // the new candidate's public model
-	Version   string
-	Pairs     int64 // shadow pairs it collected
-	Skipped   string
-	Candidate *promotion.Candidate
+	Route   string
+	Job     trainer.Job
+	Trigger string
+	Model   string // the new candidate's public model
+	Version string
+	Stage   string
+	Pairs   int64 // shadow pairs it collected
 }
 
 // Run runs the closed loop once. With KeepServing it then keeps the gateway
@@ -145,7 +147,7 @@ func (r *runner) loop(ctx context.Context, recipe, why string, rep *Report) erro
 			return err
 		}
 	} else {
-		rep.Training = &Training{Skipped: why}
+		rep.TrainingSkipped = why
 	}
 	tr.stop()
 	return r.collect(ctx, rep)

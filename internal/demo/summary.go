@@ -39,12 +39,12 @@ func (r *runner) summary(rep *Report) {
 	fmt.Fprintf(out, "  simulator ground truth: %d calls served to the application, cost %s, at sim-large prices %s (±½ µ$ per call of rounding); %d shadow replays\n",
 		exp.Calls, usd(exp.CostMicros), usd(exp.CounterfactualMicros), shadowCalls(rep.Shadow))
 	fmt.Fprintf(out, "  captures: %d records for %d requests\n", len(rep.Captures), len(rep.Results))
-	if tn := rep.Training; tn != nil {
-		if tn.Skipped != "" {
-			fmt.Fprintf(out, "  training: skipped (%s)\n", tn.Skipped)
-		} else {
-			fmt.Fprintf(out, "  training: job %s (SIMULATED recipe) → candidate %s@%s, %d shadow pairs\n", tn.Job.ID, tn.Model, tn.Version, tn.Pairs)
-		}
+	if rep.TrainingSkipped != "" {
+		fmt.Fprintf(out, "  training: skipped (%s)\n", rep.TrainingSkipped)
+	}
+	for _, tn := range rep.Training {
+		fmt.Fprintf(out, "  training: %s job %s (%s, SIMULATED recipe) → candidate %s, %s, %d shadow pairs\n",
+			tn.Route, tn.Job.ID, tn.Trigger, tn.Model, tn.Stage, tn.Pairs)
 	}
 	if ps := Check(*rep); len(ps) > 0 {
 		fmt.Fprintf(out, "  VERIFICATION FAILED:\n    %s\n", strings.Join(ps, "\n    "))

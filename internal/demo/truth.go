@@ -152,15 +152,15 @@ func checkStages(rep Report) []string {
 	if got := rep.Stages[BadTask]["sim-small@v1"]; fmt.Sprint(got) != fmt.Sprint([]string{"shadow", "rolled_back"}) {
 		add("route %s: sim-small@v1 went %v, want [shadow rolled_back] (never promoted)", BadTask, got)
 	}
-	if tn := rep.Training; tn != nil && tn.Skipped == "" {
-		got := rep.Stages[BadTask][tn.Model+"@"+tn.Version]
+	for _, tn := range rep.Training {
+		got := rep.Stages[tn.Route][tn.Model+"@"+tn.Version]
 		switch {
 		case tn.Model == "" || len(got) == 0 || got[0] != "shadow":
-			add("trained candidate %s@%s: stages %v, want it to enter shadow", tn.Model, tn.Version, got)
+			add("route %s: retrained candidate %s@%s went %v, want it to enter shadow", tn.Route, tn.Model, tn.Version, got)
 		case tn.Pairs == 0:
-			add("trained candidate %s@%s has no shadow pairs", tn.Model, tn.Version)
+			add("route %s: retrained candidate %s@%s has no shadow pairs", tn.Route, tn.Model, tn.Version)
 		case rep.TrainedPromoted && got[len(got)-1] != "promoted":
-			add("trained candidate %s@%s went %v, want promoted", tn.Model, tn.Version, got)
+			add("route %s: retrained candidate %s@%s went %v, want promoted", tn.Route, tn.Model, tn.Version, got)
 		}
 	}
 	return ps
