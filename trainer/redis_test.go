@@ -13,6 +13,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/fledgling-ai/fledgling/internal/store"
+	"github.com/fledgling-ai/fledgling/internal/store/storetest"
 )
 
 const testPostgres = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
@@ -27,25 +28,8 @@ func randHex() string {
 // concurrent tests of other packages never see these tables.
 func openPostgres(t *testing.T) *store.DB {
 	t.Helper()
-	ctx := context.Background()
-	schema := "trainer_t_" + randHex()
-	admin, err := store.Open(ctx, testPostgres)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := admin.ExecContext(ctx, `CREATE SCHEMA `+schema); err != nil {
-		t.Fatal(err)
-	}
-	db, err := store.Open(ctx, testPostgres+"&search_path="+schema)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		db.Close()
-		admin.ExecContext(ctx, `DROP SCHEMA `+schema+` CASCADE`)
-		admin.Close()
-	})
-	if err := Migrate(ctx, db); err != nil {
+	db := storetest.Postgres(t)
+	if err := Migrate(context.Background(), db); err != nil {
 		t.Fatal(err)
 	}
 	return db
