@@ -56,8 +56,8 @@ func (o Options) timing() timing {
 			steps: []float64{50, 100}, stepSamples: 20, stepDuration: time.Second, reverseRate: 0.5, failures: 2,
 			controller: 500 * time.Millisecond, tick: time.Second, phaseTimeout: 60 * time.Second, regressionTo: 0.2}
 	}
-	return timing{ratePerRoute: 10, threshold: 0.85, minSamples: 100, minDuration: 15 * time.Second,
-		steps: []float64{10, 50, 100}, stepSamples: 40, stepDuration: 8 * time.Second, reverseRate: 0.3, failures: 2,
+	return timing{ratePerRoute: 10, threshold: 0.85, minSamples: 100, minDuration: 10 * time.Second,
+		steps: []float64{10, 50, 100}, stepSamples: 30, stepDuration: 5 * time.Second, reverseRate: 0.3, failures: 2,
 		controller: time.Second, tick: time.Second, phaseTimeout: 150 * time.Second, regressionTo: 0.2, promoteTrained: true}
 }
 
