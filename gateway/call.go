@@ -45,6 +45,7 @@ type call struct {
 	err       error
 	truncated bool
 	ttft      time.Duration
+	sseBuf    []byte // scratch for a rewritten stream event
 }
 
 // proxy is the handler of one POST endpoint.

@@ -22,6 +22,7 @@ var doneEvent = []byte("data: [DONE]\n\n")
 // ends with an in-band error event and no [DONE].
 func (c *call) relayStream(u *upstreamResult) {
 	defer u.res.Body.Close()
+	defer u.sse.Release()
 	c.writeStreamHeaders(u)
 	tp := newTap(c.kind)
 	flusher, _ := c.w.(http.Flusher)
@@ -72,37 +73,42 @@ func (c *call) relayEvent(ev provider.Event, tp *tap) (stop bool, err error) {
 	case ev.Done():
 		tp.finished = true
 		return true, c.write(ev.Raw)
-	case !gjson.ValidBytes(ev.Data):
+	}
+	// One copy of the data per event; every read below slices it.
+	js := string(ev.Data)
+	if !gjson.Valid(js) {
 		return true, &streamError{kind: "malformed", err: errors.New("event data is not JSON")}
 	}
-	tp.add(ev.Name, ev.Data)
+	r := gjson.Parse(js)
+	f := scanFields(r)
+	tp.add(ev.Name, r, &f)
 	if tp.failed != "" {
 		if werr := c.write(ev.Raw); werr != nil {
 			return true, werr
 		}
 		return true, &streamError{kind: "upstream_error", err: errors.New(tp.failed)}
 	}
-	data, keep := c.transform(ev.Data)
+	data, keep := c.transform(ev.Data, &f)
 	if !keep {
 		return false, nil
 	}
 	if len(data) == len(ev.Data) && bytes.Equal(data, ev.Data) {
 		return false, c.write(ev.Raw)
 	}
-	return false, c.write(renderEvent(ev.Name, data))
+	c.sseBuf = appendEvent(c.sseBuf[:0], ev.Name, data)
+	return false, c.write(c.sseBuf)
 }
 
 // transform strips the usage the gateway injected (the usage-only chunk
-// and "usage": null keys) and maps the model name back when renamed.
-func (c *call) transform(data []byte) ([]byte, bool) {
-	if c.injectUsage() {
-		if u := gjson.GetBytes(data, "usage"); u.Exists() {
-			if ch := gjson.GetBytes(data, "choices"); u.IsObject() && (!ch.Exists() || ch.Type == gjson.Null || (ch.IsArray() && len(ch.Array()) == 0)) {
-				return nil, false
-			}
-			if out, err := sjson.DeleteBytes(data, "usage"); err == nil {
-				data = out
-			}
+// and "usage": null keys) and maps the model name back when renamed. f are
+// data's top-level fields.
+func (c *call) transform(data []byte, f *fields) ([]byte, bool) {
+	if c.injectUsage() && f.usage.Exists() {
+		if ch := f.choices; f.usage.IsObject() && (!ch.Exists() || ch.Type == gjson.Null || (ch.IsArray() && emptyArray(ch))) {
+			return nil, false
+		}
+		if out, err := sjson.DeleteBytes(data, "usage"); err == nil {
+			data = out
 		}
 	}
 	if c.answer != nil && c.answer.renamed() {
@@ -117,8 +123,17 @@ func (c *call) transform(data []byte) ([]byte, bool) {
 	return data, true
 }
 
-func renderEvent(name string, data []byte) []byte {
-	b := make([]byte, 0, len(data)+len(name)+16)
+func emptyArray(a gjson.Result) bool {
+	empty := true
+	a.ForEach(func(_, _ gjson.Result) bool {
+		empty = false
+		return false
+	})
+	return empty
+}
+
+// appendEvent renders an event with data to b.
+func appendEvent(b []byte, name string, data []byte) []byte {
 	if name != "" {
 		b = append(append(append(b, "event: "...), name...), '\n')
 	}

@@ -1,6 +1,8 @@
 package gateway
 
 import (
+	"strings"
+
 	"github.com/tidwall/gjson"
 
 	"github.com/fledgling-ai/fledgling/internal/capture"
@@ -20,11 +22,39 @@ type tap struct {
 
 func newTap(kind capture.Kind) *tap { return &tap{kind: kind} }
 
-// add reads one event's data.
-func (t *tap) add(name string, data []byte) {
-	r := gjson.ParseBytes(data)
-	if e := r.Get("error"); e.Exists() {
-		t.failed = e.Get("message").String()
+// fields are an event's top-level fields the gateway reads, found in one
+// pass over the event (the first occurrence of a key wins, as gjson.Get).
+type fields struct{ err, id, model, usage, choices gjson.Result }
+
+func scanFields(r gjson.Result) (f fields) {
+	r.ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "error":
+			first(&f.err, v)
+		case "id":
+			first(&f.id, v)
+		case "model":
+			first(&f.model, v)
+		case "usage":
+			first(&f.usage, v)
+		case "choices":
+			first(&f.choices, v)
+		}
+		return true
+	})
+	return f
+}
+
+func first(dst *gjson.Result, v gjson.Result) {
+	if !dst.Exists() {
+		*dst = v
+	}
+}
+
+// add reads one event: r is its parsed data and f its top-level fields.
+func (t *tap) add(name string, r gjson.Result, f *fields) {
+	if f.err.Exists() {
+		t.failed = f.err.Get("message").String()
 		return
 	}
 	if t.kind == capture.KindResponses {
@@ -32,34 +62,65 @@ func (t *tap) add(name string, data []byte) {
 		return
 	}
 	if t.msg.ID == "" {
-		t.msg.ID = r.Get("id").String()
+		t.msg.ID = strings.Clone(f.id.String())
 	}
-	if m := r.Get("model").String(); m != "" {
-		t.msg.Model = m
+	if m := f.model.String(); m != "" && m != t.msg.Model {
+		t.msg.Model = strings.Clone(m)
 	}
-	if u := r.Get("usage"); u.IsObject() {
-		t.msg.Usage = openai.ParseUsage(u)
+	if f.usage.IsObject() {
+		t.msg.Usage = openai.ParseUsage(f.usage)
 	}
-	r.Get("choices").ForEach(func(_, c gjson.Result) bool {
-		if c.Get("index").Int() == 0 {
-			t.addChoice(c)
-		}
+	f.choices.ForEach(func(_, c gjson.Result) bool {
+		t.addChoice(c)
 		return true
 	})
 }
 
+// addChoice reads choice 0 of a chunk, scanning its keys once.
 func (t *tap) addChoice(c gjson.Result) {
-	if fr := c.Get("finish_reason").String(); fr != "" {
-		t.msg.FinishReason, t.finished = fr, true
-	}
-	if txt := c.Get("text"); txt.Exists() { // legacy completions
-		t.msg.Content += txt.String()
+	var index, finish, text, delta gjson.Result
+	c.ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "index":
+			first(&index, v)
+		case "finish_reason":
+			first(&finish, v)
+		case "text":
+			first(&text, v)
+		case "delta":
+			first(&delta, v)
+		}
+		return true
+	})
+	if index.Int() != 0 {
 		return
 	}
-	d := c.Get("delta")
-	t.msg.Content += d.Get("content").String()
-	t.msg.Refusal += d.Get("refusal").String()
-	d.Get("tool_calls").ForEach(func(_, tc gjson.Result) bool {
+	if fr := finish.String(); fr != "" {
+		t.msg.FinishReason, t.finished = strings.Clone(fr), true
+	}
+	if text.Exists() { // legacy completions
+		t.msg.Content += text.String()
+		return
+	}
+	t.addDelta(delta)
+}
+
+func (t *tap) addDelta(d gjson.Result) {
+	var content, refusal, calls gjson.Result
+	d.ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "content":
+			first(&content, v)
+		case "refusal":
+			first(&refusal, v)
+		case "tool_calls":
+			first(&calls, v)
+		}
+		return true
+	})
+	t.msg.Content += content.String()
+	t.msg.Refusal += refusal.String()
+	calls.ForEach(func(_, tc gjson.Result) bool {
 		t.addToolCall(tc)
 		return true
 	})
@@ -75,13 +136,13 @@ func (t *tap) addToolCall(tc gjson.Result) {
 	}
 	c := &t.calls[i]
 	if id := tc.Get("id").String(); id != "" {
-		c.ID = id
+		c.ID = strings.Clone(id)
 	}
 	if typ := tc.Get("type").String(); typ != "" {
-		c.Type = typ
+		c.Type = strings.Clone(typ)
 	}
 	if n := tc.Get("function.name").String(); n != "" {
-		c.Name = n
+		c.Name = strings.Clone(n)
 	}
 	c.Arguments += tc.Get("function.arguments").String()
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 )
 
 // Event is one server-sent event as it arrived.
@@ -37,9 +38,24 @@ type SSEReader struct {
 	data []byte
 }
 
+// readers recycles the read buffers of finished streams (16 KiB each).
+var readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 16<<10) }}
+
 // NewSSEReader reads events from r.
 func NewSSEReader(r io.Reader) *SSEReader {
-	return &SSEReader{br: bufio.NewReaderSize(r, 16<<10)}
+	br := readers.Get().(*bufio.Reader)
+	br.Reset(r)
+	return &SSEReader{br: br}
+}
+
+// Release hands the read buffer back for reuse once the stream is done;
+// events already returned stay valid, but s must not be read again.
+func (s *SSEReader) Release() {
+	if s.br != nil {
+		s.br.Reset(nil)
+		readers.Put(s.br)
+		s.br = nil
+	}
 }
 
 // Next returns the next complete event. It returns io.EOF at a clean end and
