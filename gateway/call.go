@@ -46,6 +46,7 @@ type call struct {
 	truncated bool
 	ttft      time.Duration
 	sseBuf    []byte // scratch for a rewritten stream event
+	stripBuf  []byte // scratch for an event's data without usage
 }
 
 // proxy is the handler of one POST endpoint.

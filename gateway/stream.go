@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/tidwall/gjson"
-	"github.com/tidwall/sjson"
 
 	"github.com/fledgling-ai/fledgling/internal/capture"
 	"github.com/fledgling-ai/fledgling/internal/provider"
@@ -107,9 +106,7 @@ func (c *call) transform(data []byte, f *fields) ([]byte, bool) {
 		if ch := f.choices; f.usage.IsObject() && (!ch.Exists() || ch.Type == gjson.Null || (ch.IsArray() && emptyArray(ch))) {
 			return nil, false
 		}
-		if out, err := sjson.DeleteBytes(data, "usage"); err == nil {
-			data = out
-		}
+		data = c.withoutUsage(data, f.usage)
 	}
 	if c.answer != nil && c.answer.renamed() {
 		path := "model"

@@ -16,6 +16,8 @@ type tap struct {
 	kind     capture.Kind
 	msg      openai.Message
 	calls    []openai.ToolCall
+	content  strings.Builder // text deltas, appended to msg.Content at the end
+	refusal  strings.Builder
 	finished bool // a finish_reason or a terminal responses event was seen
 	failed   string
 }
@@ -99,7 +101,7 @@ func (t *tap) addChoice(c gjson.Result) {
 		t.msg.FinishReason, t.finished = strings.Clone(fr), true
 	}
 	if text.Exists() { // legacy completions
-		t.msg.Content += text.String()
+		t.content.WriteString(text.String())
 		return
 	}
 	t.addDelta(delta)
@@ -118,8 +120,8 @@ func (t *tap) addDelta(d gjson.Result) {
 		}
 		return true
 	})
-	t.msg.Content += content.String()
-	t.msg.Refusal += refusal.String()
+	t.content.WriteString(content.String())
+	t.refusal.WriteString(refusal.String())
 	calls.ForEach(func(_, tc gjson.Result) bool {
 		t.addToolCall(tc)
 		return true
@@ -156,9 +158,10 @@ func (t *tap) addResponses(name string, r gjson.Result) {
 	case "response.created", "response.in_progress":
 		t.msg.ID, t.msg.Model = r.Get("response.id").String(), r.Get("response.model").String()
 	case "response.output_text.delta":
-		t.msg.Content += r.Get("delta").String()
+		t.content.WriteString(r.Get("delta").String())
 	case "response.completed", "response.incomplete":
 		t.msg, t.finished = parseResponsesObject(r.Get("response")), true
+		t.content.Reset()
 	case "response.failed", "error":
 		t.failed = r.Get("response.error.message").String()
 		if t.failed == "" {
@@ -173,6 +176,8 @@ func (t *tap) addResponses(name string, r gjson.Result) {
 // message is the reassembled answer so far.
 func (t *tap) message() openai.Message {
 	m := t.msg
+	m.Content += t.content.String()
+	m.Refusal += t.refusal.String()
 	if len(t.calls) > 0 {
 		m.ToolCalls = t.calls
 	}
