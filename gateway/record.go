@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"log/slog"
 	"runtime/debug"
 	"time"
 
@@ -121,6 +122,9 @@ func (c *call) price(rec *capture.Record) {
 }
 
 func (c *call) logCall(rec *capture.Record) {
+	if !c.s.log.Enabled(c.ctx, slog.LevelDebug) {
+		return
+	}
 	attrs := []any{"request_id", rec.ID, "kind", rec.Kind, "model", rec.RequestedModel, "answered_by", rec.AnsweringModel,
 		"status", rec.Status, "latency_ms", rec.Latency.Milliseconds(), "attempts", len(rec.Attempts)}
 	if rec.ErrorClass != "" {

@@ -23,11 +23,13 @@ type attempt struct {
 	header *time.Timer
 	read   *time.Timer
 	phase  atomic.Pointer[string]
+	born   time.Time    // monotonic origin of lastRead
+	last   atomic.Int64 // time since born of the last body bytes
 }
 
 func startAttempt(parent context.Context, t config.Timeouts) *attempt {
 	ctx, cancel := context.WithCancelCause(parent)
-	a := &attempt{parent: parent, ctx: ctx, cancel: cancel, t: t}
+	a := &attempt{parent: parent, ctx: ctx, cancel: cancel, t: t, born: time.Now()}
 	a.total = time.AfterFunc(t.Total, func() { cancel(&TimeoutError{Phase: "total", After: t.Total}) })
 	return a
 }
@@ -51,20 +53,39 @@ func (a *attempt) armRead(stream bool) {
 		phase, first = "first_token", a.t.FirstToken
 	}
 	a.phase.Store(&phase)
-	a.read = time.AfterFunc(first, func() {
-		p := *a.phase.Load()
-		d := a.t.Idle
-		if p == "first_token" {
-			d = a.t.FirstToken
+	a.read = time.AfterFunc(first, a.readExpired)
+}
+
+// readExpired fires at the watchdog's deadline. In the idle phase the
+// deadline is lazy: reads only note their time, and the timer re-arms for
+// the rest of the gap since the last one instead of being reset per read.
+func (a *attempt) readExpired() {
+	p := a.phase.Load()
+	if p == &idlePhase {
+		if left := a.t.Idle - (time.Since(a.born) - time.Duration(a.last.Load())); left > 0 {
+			a.read.Reset(left)
+			return
 		}
-		a.cancel(&TimeoutError{Phase: p, After: d})
-	})
+		a.cancel(&TimeoutError{Phase: *p, After: a.t.Idle})
+		return
+	}
+	d := a.t.Idle
+	if *p == "first_token" {
+		d = a.t.FirstToken
+	}
+	a.cancel(&TimeoutError{Phase: *p, After: d})
 }
 
 var idlePhase = "idle"
 
+// progressed notes body bytes: the first ones switch the watchdog to the
+// idle gap, later ones only record their time (see readExpired).
 func (a *attempt) progressed() {
-	if a.read != nil {
+	if a.read == nil {
+		return
+	}
+	a.last.Store(int64(time.Since(a.born)))
+	if a.phase.Load() != &idlePhase {
 		a.phase.Store(&idlePhase)
 		a.read.Reset(a.t.Idle)
 	}
