@@ -45,8 +45,11 @@ func (t *Telemetry) clientSpan(ctx context.Context, rec *capture.Record, d *call
 		attrs = append(attrs, attribute.String(keyErrorType, status), attribute.String(keyLFLevel, "ERROR"),
 			attribute.String(keyLFStatusMessage, msg))
 	}
+	// Attributes are set after Start rather than through WithAttributes,
+	// which would copy the whole slice once more into the start config.
 	_, span := t.tracer.Start(ctx, d.operation+" "+reqModel, trace.WithSpanKind(trace.SpanKindClient),
-		trace.WithTimestamp(start), trace.WithAttributes(attrs...))
+		trace.WithTimestamp(start))
+	span.SetAttributes(attrs...)
 	if failed {
 		span.SetStatus(codes.Error, msg)
 	}
@@ -59,7 +62,7 @@ func (t *Telemetry) attemptAttrs(rec *capture.Record, d *callDesc, a capture.Att
 	if rec.Kind == capture.KindEmbedding {
 		lfType = "embedding"
 	}
-	attrs := make([]attribute.KeyValue, 0, 64)
+	attrs := make([]attribute.KeyValue, 0, 32+len(d.request)+len(d.trace))
 	attrs = append(attrs, attribute.String(keyOperation, d.operation), attribute.String(keyProvider, info.name),
 		attribute.String(keyRequestModel, reqModel), attribute.String(keyPublicModel, a.Model),
 		attribute.Int(keyAttemptIndex, idx), attribute.Int(keyAttemptRetry, a.Retry),
@@ -104,7 +107,7 @@ func usageAttrs(a capture.Attempt, rec *capture.Record, final bool) []attribute.
 	if final && cost == 0 {
 		cost = rec.CostMicros
 	}
-	var attrs []attribute.KeyValue
+	attrs := make([]attribute.KeyValue, 0, 7)
 	add := func(key string, c openai.Count) {
 		if n, ok := c.Get(); ok {
 			attrs = append(attrs, attribute.Int64(key, n))
@@ -116,13 +119,46 @@ func usageAttrs(a capture.Attempt, rec *capture.Record, final bool) []attribute.
 	add(keyCacheCreateTokens, u.CacheWrite)
 	add(keyReasoningTokens, u.Reasoning)
 	if u.Present() {
-		attrs = append(attrs, attribute.String(keyLFUsage, jsonString(usageDetails(u))))
+		attrs = append(attrs, attribute.String(keyLFUsage, usageJSON(u)))
 	}
 	if cost > 0 || (final && rec.Priced) {
-		attrs = append(attrs, attribute.String(keyLFCost, jsonString(map[string]float64{"total": float64(cost) / 1e6})))
+		attrs = append(attrs, attribute.String(keyLFCost, costJSON(cost)))
 	}
 	return attrs
 }
+
+// costJSON is {"total":<USD>} exactly as encoding/json writes the float: a
+// whole number of micro-USD is 0 or at least 1e-6 and far below 1e21, so
+// the shortest 'f' form is what json.Marshal prints.
+func costJSON(micros int64) string {
+	b := make([]byte, 0, 32)
+	b = append(b, `{"total":`...)
+	b = strconv.AppendFloat(b, float64(micros)/1e6, 'f', -1, 64)
+	return string(append(b, '}'))
+}
+
+// usageJSON is json.Marshal(usageDetails(u)) written directly: the same
+// keys in the same (sorted) order.
+func usageJSON(u openai.Usage) string {
+	d := usageDetails(u)
+	b := make([]byte, 0, 160)
+	b = append(b, '{')
+	for _, k := range usageKeys {
+		if n, ok := d[k]; ok {
+			if len(b) > 1 {
+				b = append(b, ',')
+			}
+			b = append(b, '"')
+			b = append(b, k...)
+			b = append(b, '"', ':')
+			b = strconv.AppendInt(b, n, 10)
+		}
+	}
+	return string(append(b, '}'))
+}
+
+// usageKeys are usageDetails' keys in sorted order (json.Marshal's order).
+var usageKeys = []string{"input", "input_cache_creation", "input_cached_tokens", "output", "output_reasoning_tokens", "total"}
 
 // usageDetails flattens usage the way Langfuse expects: cached and
 // cache-write tokens split out of input, reasoning out of output.

@@ -180,8 +180,9 @@ func traceAttrs(rec *capture.Record, body fields, hdr headerHints, env, release 
 	if name == "" {
 		name = "fledgling " + string(rec.Kind)
 	}
-	attrs := []attribute.KeyValue{attribute.String(keyLFTraceName, name), attribute.String(keyLFEnvironment, env),
-		attribute.String(keyRoute, rec.Route), attribute.String(keyRequestID, rec.ID)}
+	attrs := make([]attribute.KeyValue, 0, 16+len(rec.Metadata))
+	attrs = append(attrs, attribute.String(keyLFTraceName, name), attribute.String(keyLFEnvironment, env),
+		attribute.String(keyRoute, rec.Route), attribute.String(keyRequestID, rec.ID))
 	if release != "" {
 		attrs = append(attrs, attribute.String(keyLFRelease, release))
 	}
@@ -195,13 +196,17 @@ func traceAttrs(rec *capture.Record, body fields, hdr headerHints, env, release 
 	if tags := mergeTags(rec.Tags, hdr.tags); len(tags) > 0 {
 		attrs = append(attrs, attribute.StringSlice(keyLFTags, tags))
 	}
-	attrs = append(attrs, metadataAttrs(rec, body)...)
-	return attrs
+	return appendMetadata(attrs, rec, body)
 }
 
-func metadataAttrs(rec *capture.Record, body fields) []attribute.KeyValue {
+// appendMetadata appends the trace metadata attributes, sorted by key.
+func appendMetadata(attrs []attribute.KeyValue, rec *capture.Record, body fields) []attribute.KeyValue {
+	bodyMD := body.Get("metadata")
+	if len(rec.Metadata) == 0 && rec.KeyID == "" && rec.Stage == "" && !bodyMD.Exists() {
+		return attrs
+	}
 	md := map[string]string{}
-	body.Get("metadata").ForEach(func(k, v gjson.Result) bool {
+	bodyMD.ForEach(func(k, v gjson.Result) bool {
 		md[k.String()] = v.String()
 		return true
 	})
@@ -219,7 +224,6 @@ func metadataAttrs(rec *capture.Record, body fields) []attribute.KeyValue {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	attrs := make([]attribute.KeyValue, 0, len(keys))
 	for _, k := range keys {
 		attrs = append(attrs, attribute.String(keyLFTraceMetadata+k, md[k]))
 	}

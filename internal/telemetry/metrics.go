@@ -250,9 +250,10 @@ func (m *Metrics) observeGenAI(ctx context.Context, rec *capture.Record, d *call
 	if et := errorType(rec); et != "" {
 		durAttrs = append(append([]attribute.KeyValue(nil), base...), attribute.String(keyErrorType, et))
 	}
-	m.opDuration.Record(ctx, rec.Latency.Seconds(), metric.WithAttributes(durAttrs...))
+	durOpt := metric.WithAttributeSet(attribute.NewSet(durAttrs...)) // one set for both instruments
+	m.opDuration.Record(ctx, rec.Latency.Seconds(), durOpt)
 	if rec.Stream && rec.TTFT > 0 {
-		m.firstChunk.Record(ctx, rec.TTFT.Seconds(), metric.WithAttributes(durAttrs...))
+		m.firstChunk.Record(ctx, rec.TTFT.Seconds(), durOpt)
 	}
 	if n, ok := rec.Usage.Input.Get(); ok {
 		m.tokenUsage.Record(ctx, n, metric.WithAttributes(append(base, attribute.String(keyTokenType, "input"))...))

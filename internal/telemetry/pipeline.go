@@ -129,14 +129,22 @@ func (s filteredSpan) Attributes() []attribute.KeyValue { return s.attrs }
 
 func without(s sdktrace.ReadOnlySpan, drop map[string]bool) sdktrace.ReadOnlySpan {
 	all := s.Attributes()
-	kept := make([]attribute.KeyValue, 0, len(all))
-	for _, kv := range all {
+	first := -1
+	for i, kv := range all {
+		if drop[string(kv.Key)] {
+			first = i
+			break
+		}
+	}
+	if first < 0 { // nothing to hide: no copy
+		return s
+	}
+	kept := make([]attribute.KeyValue, first, len(all)-1)
+	copy(kept, all[:first])
+	for _, kv := range all[first+1:] {
 		if !drop[string(kv.Key)] {
 			kept = append(kept, kv)
 		}
-	}
-	if len(kept) == len(all) {
-		return s
 	}
 	return filteredSpan{ReadOnlySpan: s, attrs: kept}
 }

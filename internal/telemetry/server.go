@@ -123,11 +123,12 @@ func (t *Telemetry) describe(rec *capture.Record, hints headerHints) *callDesc {
 
 // endServer sets the call's outcome on the SERVER span and ends it.
 func (t *Telemetry) endServer(span trace.Span, rec *capture.Record, d *callDesc, c *content) {
-	attrs := append([]attribute.KeyValue{
+	attrs := make([]attribute.KeyValue, 0, 16+len(d.trace))
+	attrs = append(attrs,
 		attribute.Int(keyHTTPStatus, rec.Status), attribute.String(keyOperation, d.operation),
 		attribute.String(keyPublicModel, firstNonEmpty(rec.AnsweringModel, rec.RequestedModel)),
-		attribute.Int64(keyCostMicros, rec.CostMicros), attribute.Bool(keyCandidate, rec.ServedByCandidate),
-	}, d.trace...)
+		attribute.Int64(keyCostMicros, rec.CostMicros), attribute.Bool(keyCandidate, rec.ServedByCandidate))
+	attrs = append(attrs, d.trace...)
 	attrs = appendNonEmpty(attrs, keyKeyID, rec.KeyID)
 	attrs = appendNonEmpty(attrs, keyStage, rec.Stage)
 	attrs = appendNonEmpty(attrs, keyTaskKey, rec.TaskKey)
