@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"time"
+	"unsafe"
 
 	"github.com/tidwall/gjson"
 
@@ -73,8 +74,7 @@ func (c *call) relayEvent(ev provider.Event, tp *tap) (stop bool, err error) {
 		tp.finished = true
 		return true, c.write(ev.Raw)
 	}
-	// One copy of the data per event; every read below slices it.
-	js := string(ev.Data)
+	js := eventJSON(c.kind, ev.Data)
 	if !gjson.Valid(js) {
 		return true, &streamError{kind: "malformed", err: errors.New("event data is not JSON")}
 	}
@@ -96,6 +96,18 @@ func (c *call) relayEvent(ev provider.Event, tp *tap) (stop bool, err error) {
 	}
 	c.sseBuf = appendEvent(c.sseBuf[:0], ev.Name, data)
 	return false, c.write(c.sseBuf)
+}
+
+// eventJSON is an event's data as a string for gjson. Chat and completion
+// chunks are read in place (a view of the reader's buffer, valid until the
+// next event; the tap clones what it keeps and the relayed bytes are written
+// before the next read). Responses events keep one copy, because
+// parseResponsesObject keeps substrings of it.
+func eventJSON(kind capture.Kind, data []byte) string {
+	if kind == capture.KindResponses {
+		return string(data)
+	}
+	return unsafe.String(unsafe.SliceData(data), len(data))
 }
 
 // transform strips the usage the gateway injected (the usage-only chunk

@@ -11,7 +11,9 @@ import (
 
 // tap reassembles the answer from a copy of the stream's events: content,
 // tool calls joined by index, finish reason, usage, model and id. It never
-// touches the bytes relayed to the client.
+// touches the bytes relayed to the client. For chat and completions the
+// parsed event aliases the reader's buffer (see eventJSON), so every string
+// the tap keeps from those events is cloned or copied into a builder.
 type tap struct {
 	kind     capture.Kind
 	msg      openai.Message
@@ -56,7 +58,7 @@ func first(dst *gjson.Result, v gjson.Result) {
 // add reads one event: r is its parsed data and f its top-level fields.
 func (t *tap) add(name string, r gjson.Result, f *fields) {
 	if f.err.Exists() {
-		t.failed = f.err.Get("message").String()
+		t.failed = strings.Clone(f.err.Get("message").String())
 		return
 	}
 	if t.kind == capture.KindResponses {
@@ -146,7 +148,13 @@ func (t *tap) addToolCall(tc gjson.Result) {
 	if n := tc.Get("function.name").String(); n != "" {
 		c.Name = strings.Clone(n)
 	}
-	c.Arguments += tc.Get("function.arguments").String()
+	// The event's bytes are reused by the next event: keep a copy (a
+	// concatenation onto "" would return the argument itself).
+	if args := tc.Get("function.arguments").String(); c.Arguments == "" {
+		c.Arguments = strings.Clone(args)
+	} else {
+		c.Arguments += args
+	}
 }
 
 func (t *tap) addResponses(name string, r gjson.Result) {
