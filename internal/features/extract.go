@@ -18,6 +18,8 @@ func ExtractInto(dst []float32, body []byte, taskKey string) {
 	// The body is not modified while we read it, so a zero-copy view is safe.
 	root := gjson.Parse(unsafe.String(unsafe.SliceData(body), len(body)))
 	e := extractor{v: v, sysHash: fnvOffset, toolHash: fnvOffset, formatHash: fnvOffset}
+	e.user.v = v[UserOff : UserOff+TextBuckets]
+	e.system.v = v[SystemOff : SystemOff+TextBuckets]
 	// One pass over the top level: each Get would rescan the whole body.
 	var tools, functions gjson.Result
 	root.ForEach(func(k, val gjson.Result) bool {
@@ -42,8 +44,8 @@ func ExtractInto(dst []float32, body []byte, taskKey string) {
 	}
 	v[TaskOff+int(fmix(task^seedTask)%TaskBuckets)] = 1
 	v[DenseOff+DenseBodyLen] = logScale(len(body), 12)
-	normalize(v[UserOff : UserOff+TextBuckets])
-	normalize(v[SystemOff : SystemOff+TextBuckets])
+	e.user.normalize()
+	e.system.normalize()
 	normalize(v[ToolOff : ToolOff+ToolBuckets])
 }
 
@@ -53,6 +55,8 @@ type extractor struct {
 	// running hashes of the parts of the derived task key (kept apart so the
 	// order of the body's fields does not matter)
 	sysHash, toolHash, formatHash uint32
+	// the two hashed text blocks, with the buckets each one touched
+	user, system textBlock
 }
 
 func (e *extractor) messages(msgs gjson.Result) {
@@ -65,7 +69,7 @@ func (e *extractor) messages(msgs gjson.Result) {
 			lastUser = m.Get("content")
 		case "system", "developer":
 			c := m.Get("content")
-			sysLen += contentText(c, func(s string) { hashText(e.v[SystemOff:SystemOff+TextBuckets], s, seedSystem) })
+			sysLen += contentText(c, func(s string) { hashText(&e.system, s, seedSystem) })
 			e.sysHash = fnvString(e.sysHash, c.Raw)
 		case "assistant":
 			assistant++
@@ -74,7 +78,7 @@ func (e *extractor) messages(msgs gjson.Result) {
 		}
 		return true
 	})
-	userLen := contentText(lastUser, func(s string) { hashText(e.v[UserOff:UserOff+TextBuckets], s, seedUser) })
+	userLen := contentText(lastUser, func(s string) { hashText(&e.user, s, seedUser) })
 	d := e.v[DenseOff:]
 	d[DenseMessages] = logScale(n, 4)
 	d[DenseUserLen] = logScale(userLen, 6)

@@ -2,6 +2,7 @@ package features
 
 import (
 	"math"
+	"math/rand/v2"
 	"strings"
 	"testing"
 )
@@ -150,5 +151,35 @@ func BenchmarkExtract(b *testing.B) {
 	b.SetBytes(int64(len(req)))
 	for b.Loop() {
 		ExtractInto(dst, req, "")
+	}
+}
+
+// The trained models depend on the exact bits of the hashed blocks: a text
+// block normalised over its touched buckets must match normalize over the
+// whole block (the sequential sum it replaced).
+func TestTextBlockNormalizeMatchesWholeBlock(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for n := 0; n < 300; n++ {
+		b := textBlock{v: make([]float32, TextBuckets)}
+		if n%2 == 0 {
+			for k := rng.IntN(3 * MaxTextBytes); k > 0; k-- {
+				b.add(rng.Uint32())
+			}
+		} else {
+			text := make([]byte, rng.IntN(2*MaxTextBytes))
+			const alphabet = " aAbcZ.,9\xc3\xa9"
+			for i := range text {
+				text[i] = alphabet[rng.IntN(len(alphabet))]
+			}
+			hashText(&b, string(text), seedUser)
+		}
+		want := append([]float32(nil), b.v...)
+		normalize(want)
+		b.normalize()
+		for i := range want {
+			if math.Float32bits(b.v[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("case %d bucket %d: %v, want %v (bits differ)", n, i, b.v[i], want[i])
+			}
+		}
 	}
 }

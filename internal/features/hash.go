@@ -35,10 +35,6 @@ func sign(h uint32) float32 {
 	return 1
 }
 
-func add(block []float32, h uint32) {
-	block[h&uint32(len(block)-1)] += sign(h)
-}
-
 // lower folds ASCII upper case; other bytes are returned as they are.
 func lower(c byte) byte {
 	if c >= 'A' && c <= 'Z' {
@@ -54,9 +50,9 @@ func wordByte(c byte) bool {
 }
 
 // hashText adds word unigrams, word bigrams and character 3-grams of s to
-// block (len a power of two) with signed hashing. Only the first MaxTextBytes
+// block with signed hashing. Only the first MaxTextBytes
 // bytes are read.
-func hashText(block []float32, s string, seed uint32) {
+func hashText(block *textBlock, s string, seed uint32) {
 	if len(s) > MaxTextBytes {
 		s = s[:MaxTextBytes]
 	}
@@ -67,7 +63,7 @@ func hashText(block []float32, s string, seed uint32) {
 		c := lower(s[i])
 		win = win<<8 | uint32(c)
 		if i >= 2 {
-			add(block, fmix((win&0xffffff)^seed^tagTrigram))
+			block.add(fmix((win & 0xffffff) ^ seed ^ tagTrigram))
 		}
 		if wordByte(c) {
 			word = (word ^ uint32(c)) * fnvPrime
@@ -86,10 +82,10 @@ func hashText(block []float32, s string, seed uint32) {
 
 // endWord adds the unigram word and the bigram (prev, word); it returns the
 // word for the next bigram.
-func endWord(block []float32, word, prev uint32, havePrev bool, seed uint32) uint32 {
-	add(block, fmix(word^seed))
+func endWord(block *textBlock, word, prev uint32, havePrev bool, seed uint32) uint32 {
+	block.add(fmix(word ^ seed))
 	if havePrev {
-		add(block, fmix((prev*31+word)^seed^tagBigram))
+		block.add(fmix((prev*31 + word) ^ seed ^ tagBigram))
 	}
 	return word
 }

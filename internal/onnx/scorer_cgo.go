@@ -107,6 +107,9 @@ func newSlot(model []byte, inName, outName string, perRow, threads int) (*slot, 
 	if err := opts.SetInterOpNumThreads(1); err != nil {
 		return nil, fmt.Errorf("onnx: threads: %w", err)
 	}
+	if err := lowLatency(opts); err != nil {
+		return nil, err
+	}
 	sl := &slot{}
 	if sl.in, err = ort.NewEmptyTensor[float32](ort.NewShape(1, int64(features.Dim))); err != nil {
 		return nil, fmt.Errorf("onnx: input tensor: %w", err)
