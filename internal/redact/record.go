@@ -3,6 +3,7 @@ package redact
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/fledgling-ai/fledgling/internal/jsonlit"
 	"maps"
 	"slices"
 
@@ -62,9 +63,9 @@ func (r *Redactor) JSON(doc []byte) []byte {
 			i++
 			continue
 		}
-		end := stringEnd(doc, i)
+		end := jsonlit.StringEnd(doc, i)
 		lit := doc[i:end]
-		if isKey(doc, end) {
+		if jsonlit.IsKey(doc, end) {
 			out.Write(lit)
 		} else {
 			out.Write(r.literal(lit))
@@ -94,33 +95,4 @@ func (r *Redactor) literal(lit []byte) []byte {
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(red)
 	return bytes.TrimRight(buf.Bytes(), "\n")
-}
-
-// stringEnd returns the index just past the closing quote of the string
-// literal starting at doc[start].
-func stringEnd(doc []byte, start int) int {
-	for i := start + 1; i < len(doc); i++ {
-		switch doc[i] {
-		case '\\':
-			i++
-		case '"':
-			return i + 1
-		}
-	}
-	return len(doc)
-}
-
-// isKey reports whether the literal ending at end is an object key.
-func isKey(doc []byte, end int) bool {
-	for j := end; j < len(doc); j++ {
-		switch doc[j] {
-		case ' ', '\t', '\n', '\r':
-			continue
-		case ':':
-			return true
-		default:
-			return false
-		}
-	}
-	return false
 }

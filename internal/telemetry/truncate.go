@@ -3,6 +3,7 @@ package telemetry
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/fledgling-ai/fledgling/internal/jsonlit"
 	"unicode/utf8"
 )
 
@@ -47,9 +48,9 @@ func capStrings(doc string, limit int) string {
 			i++
 			continue
 		}
-		end := literalEnd(doc, i)
+		end := jsonlit.StringEnd(doc, i)
 		lit := doc[i:end]
-		if end-i-2 > limit && !followedByColon(doc, end) {
+		if end-i-2 > limit && !jsonlit.IsKey(doc, end) {
 			var s string
 			if json.Unmarshal([]byte(lit), &s) == nil && len(s) > limit {
 				lit = jsonString(cutString(s, limit) + truncMark)
@@ -73,29 +74,4 @@ func cutString(s string, n int) string {
 		n--
 	}
 	return s[:n]
-}
-
-func literalEnd(doc string, start int) int {
-	for i := start + 1; i < len(doc); i++ {
-		switch doc[i] {
-		case '\\':
-			i++
-		case '"':
-			return i + 1
-		}
-	}
-	return len(doc)
-}
-
-func followedByColon(doc string, end int) bool {
-	for j := end; j < len(doc); j++ {
-		switch doc[j] {
-		case ' ', '\t', '\n', '\r':
-		case ':':
-			return true
-		default:
-			return false
-		}
-	}
-	return false
 }
