@@ -3,11 +3,11 @@ package redact
 import (
 	"bytes"
 	"encoding/json"
-	"github.com/fledgling-ai/fledgling/internal/jsonlit"
 	"maps"
 	"slices"
 
 	"github.com/fledgling-ai/fledgling/internal/capture"
+	"github.com/fledgling-ai/fledgling/internal/jsonlit"
 )
 
 // Redact returns a copy of rec with secrets and patterns removed from every

@@ -3,8 +3,9 @@ package telemetry
 import (
 	"bytes"
 	"encoding/json"
-	"github.com/fledgling-ai/fledgling/internal/jsonlit"
 	"unicode/utf8"
+
+	"github.com/fledgling-ai/fledgling/internal/jsonlit"
 )
 
 // truncMark ends a string that was cut to fit max_content_bytes.
