@@ -16,7 +16,9 @@ import (
 
 var doneEvent = []byte("data: [DONE]\n\n")
 
-// relayStream relays a committed stream event by event, flushing each one,
+// relayStream relays a committed stream event by event, flushing whenever
+// no further event is already waiting in the read buffer (events that
+// arrived in one read leave in one write, as httputil.ReverseProxy does),
 // while a tap reassembles the answer from a copy. After the first byte
 // reached the client nothing is retried: a cut, stalled or malformed stream
 // ends with an in-band error event and no [DONE].
@@ -33,7 +35,7 @@ func (c *call) relayStream(u *upstreamResult) {
 		if c.ttft == 0 {
 			c.ttft = time.Since(c.start)
 		}
-		if flusher != nil {
+		if flusher != nil && (stop || err != nil || !u.sse.EventReady()) {
 			flusher.Flush()
 		}
 		if stop || err != nil {

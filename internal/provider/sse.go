@@ -104,6 +104,18 @@ func (s *SSEReader) Next() (Event, error) {
 	}
 }
 
+// EventReady reports whether a whole event has already arrived and sits in
+// the read buffer, so Next will return it without waiting on the network.
+// A relay flushes only when it is false: events that arrived together leave
+// together, and none waits behind a read.
+func (s *SSEReader) EventReady() bool {
+	if s.br == nil || s.br.Buffered() == 0 {
+		return false
+	}
+	b, _ := s.br.Peek(s.br.Buffered())
+	return bytes.Contains(b, []byte("\n\n")) || bytes.Contains(b, []byte("\n\r\n"))
+}
+
 func (s *SSEReader) joined(n int, single []byte) []byte {
 	switch n {
 	case 0:

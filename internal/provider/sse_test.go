@@ -3,6 +3,7 @@ package provider
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -94,4 +95,38 @@ func FuzzSSEReader(f *testing.F) {
 			}
 		}
 	})
+}
+
+// chunkReader returns one chunk per Read, as separate network reads would.
+type chunkReader struct{ chunks []string }
+
+func (c *chunkReader) Read(p []byte) (int, error) {
+	if len(c.chunks) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, c.chunks[0])
+	c.chunks = c.chunks[1:]
+	return n, nil
+}
+
+func TestSSEReaderEventReadyOnlyForAWholeBufferedEvent(t *testing.T) {
+	s := NewSSEReader(&chunkReader{chunks: []string{"data: 1\n\ndata: 2\r\n\r\ndata: 3", "\n\n"}})
+	defer s.Release()
+	if s.EventReady() {
+		t.Fatal("nothing read yet, but an event is ready")
+	}
+	var ready []bool
+	for {
+		ev, err := s.Next()
+		if err != nil {
+			break
+		}
+		ready = append(ready, s.EventReady())
+		_ = ev
+	}
+	// After 1: event 2 is whole in the buffer. After 2: only half of 3
+	// arrived, so a relay must flush before waiting. After 3: nothing.
+	if want := []bool{true, false, false}; fmt.Sprint(ready) != fmt.Sprint(want) {
+		t.Fatalf("EventReady after each event = %v, want %v", ready, want)
+	}
 }
