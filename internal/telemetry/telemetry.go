@@ -116,14 +116,8 @@ func LangfuseHeaders(lf config.Langfuse, version string) map[string]string {
 }
 
 func (t *Telemetry) langfusePipeline(ctx context.Context, cfg config.Telemetry, opt Options) (*pipeline, error) {
-	exp, err := otlptracehttp.New(ctx,
-		otlptracehttp.WithEndpointURL(strings.TrimRight(cfg.Langfuse.Host, "/")+LangfuseTracesPath),
-		otlptracehttp.WithHeaders(LangfuseHeaders(cfg.Langfuse, opt.Version)),
-		otlptracehttp.WithCompression(otlptracehttp.GzipCompression),
-		otlptracehttp.WithTimeout(10*time.Second))
-	if err != nil {
-		return nil, fmt.Errorf("langfuse exporter: %w", err)
-	}
+	exp := newOTLPHTTP(strings.TrimRight(cfg.Langfuse.Host, "/")+LangfuseTracesPath,
+		LangfuseHeaders(cfg.Langfuse, opt.Version), 10*time.Second)
 	drop := contentKeys
 	if cfg.Langfuse.Content == nil || *cfg.Langfuse.Content {
 		drop, t.lfContent = semconvContentKeys, true

@@ -1,0 +1,155 @@
+package telemetry
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+)
+
+// otlpHTTP is a span exporter speaking OTLP/HTTP protobuf to one endpoint
+// (Langfuse's /api/public/otel/v1/traces). It encodes with otlpwire.go and
+// gzips at BestSpeed into pooled buffers; a 429, 502, 503 or 504 is retried
+// with backoff (honouring Retry-After) until the export's context ends; an
+// unreachable endpoint or any other status fails the batch at once.
+type otlpHTTP struct {
+	url     string
+	headers map[string]string
+	client  *http.Client
+	bufs    sync.Pool // *exportBufs
+}
+
+type exportBufs struct {
+	raw []byte
+	gz  bytes.Buffer
+	zw  *gzip.Writer
+}
+
+// maxPooledBytes bounds the buffers kept between batches.
+const maxPooledBytes = 8 << 20
+
+// retryableStatus are the statuses OTLP says to retry.
+var retryableStatus = map[int]bool{429: true, 502: true, 503: true, 504: true}
+
+func newOTLPHTTP(url string, headers map[string]string, timeout time.Duration) *otlpHTTP {
+	e := &otlpHTTP{url: url, headers: headers, client: &http.Client{Timeout: timeout}}
+	e.bufs.New = func() any {
+		zw, _ := gzip.NewWriterLevel(io.Discard, gzip.BestSpeed)
+		return &exportBufs{zw: zw}
+	}
+	return e
+}
+
+// ExportSpans sends one batch.
+func (e *otlpHTTP) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
+	if len(spans) == 0 {
+		return nil
+	}
+	bufs := e.bufs.Get().(*exportBufs)
+	defer e.release(bufs)
+	body, err := bufs.encode(spans)
+	if err != nil {
+		return err
+	}
+	return e.send(ctx, body)
+}
+
+// encode writes the gzipped request into bufs.gz and returns it.
+func (bufs *exportBufs) encode(spans []sdktrace.ReadOnlySpan) ([]byte, error) {
+	bufs.raw = appendExportRequest(bufs.raw[:0], spans)
+	bufs.gz.Reset()
+	bufs.zw.Reset(&bufs.gz)
+	if _, err := bufs.zw.Write(bufs.raw); err != nil {
+		return nil, fmt.Errorf("compress spans: %w", err)
+	}
+	if err := bufs.zw.Close(); err != nil {
+		return nil, fmt.Errorf("compress spans: %w", err)
+	}
+	return bufs.gz.Bytes(), nil
+}
+
+// release pools bufs unless an unusually large batch grew them.
+func (e *otlpHTTP) release(bufs *exportBufs) {
+	if cap(bufs.raw) > maxPooledBytes || bufs.gz.Cap() > maxPooledBytes {
+		return
+	}
+	e.bufs.Put(bufs)
+}
+
+// send posts body, retrying retryable failures with backoff until ctx ends.
+func (e *otlpHTTP) send(ctx context.Context, body []byte) error {
+	backoff := 500 * time.Millisecond
+	for {
+		wait, err := e.post(ctx, body)
+		if err == nil || wait < 0 {
+			return err
+		}
+		wait = max(wait, backoff)
+		backoff = min(2*backoff, 30*time.Second)
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return errors.Join(err, ctx.Err())
+		case <-t.C:
+		}
+	}
+}
+
+// post makes one attempt. wait is -1 when the failure is final, else the
+// delay the server asked for (0 when it named none).
+func (e *otlpHTTP) post(ctx context.Context, body []byte) (wait time.Duration, err error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.url, bytes.NewReader(body))
+	if err != nil {
+		return -1, fmt.Errorf("otlp request: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/x-protobuf")
+	req.Header.Set("Content-Encoding", "gzip")
+	req.Header.Set("User-Agent", "fledgling-otlp-exporter")
+	for k, v := range e.headers {
+		req.Header.Set(k, v)
+	}
+	res, err := e.client.Do(req)
+	if err != nil { // unreachable: final, as the official exporter treats it, so a dead endpoint never holds up shutdown
+		return -1, fmt.Errorf("otlp export: %w", err)
+	}
+	defer res.Body.Close()
+	msg, _ := io.ReadAll(io.LimitReader(res.Body, 4<<10))
+	if res.StatusCode >= 200 && res.StatusCode <= 299 {
+		return 0, nil
+	}
+	err = fmt.Errorf("otlp export to %s: %s: %s", e.url, res.Status, strings.TrimSpace(string(msg)))
+	if !retryableStatus[res.StatusCode] {
+		return -1, err
+	}
+	return retryAfter(res.Header.Get("Retry-After")), err
+}
+
+// retryAfter reads a Retry-After header in seconds or as an HTTP date.
+func retryAfter(v string) time.Duration {
+	if v == "" {
+		return 0
+	}
+	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
+		return time.Duration(min(s, 3600)) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(time.Until(t), 0)
+	}
+	return 0
+}
+
+// Shutdown releases idle connections; batches in flight finish on their own.
+func (e *otlpHTTP) Shutdown(context.Context) error {
+	e.client.CloseIdleConnections()
+	return nil
+}
