@@ -18,14 +18,15 @@ import (
 
 // otlpHTTP is a span exporter speaking OTLP/HTTP protobuf to one endpoint
 // (Langfuse's /api/public/otel/v1/traces). It encodes with otlpwire.go and
-// gzips at BestSpeed into pooled buffers; a 429, 502, 503 or 504 is retried
+// gzips at BestSpeed into buffers kept between batches; a 429, 502, 503 or 504 is retried
 // with backoff (honouring Retry-After) until the export's context ends; an
 // unreachable endpoint or any other status fails the batch at once.
 type otlpHTTP struct {
 	url     string
 	headers map[string]string
 	client  *http.Client
-	bufs    sync.Pool // *exportBufs
+	mu      sync.Mutex // batches are exported one at a time; the buffers outlive GCs
+	bufs    *exportBufs
 }
 
 type exportBufs struct {
@@ -41,12 +42,7 @@ const maxPooledBytes = 8 << 20
 var retryableStatus = map[int]bool{429: true, 502: true, 503: true, 504: true}
 
 func newOTLPHTTP(url string, headers map[string]string, timeout time.Duration) *otlpHTTP {
-	e := &otlpHTTP{url: url, headers: headers, client: &http.Client{Timeout: timeout}}
-	e.bufs.New = func() any {
-		zw, _ := gzip.NewWriterLevel(io.Discard, gzip.BestSpeed)
-		return &exportBufs{zw: zw}
-	}
-	return e
+	return &otlpHTTP{url: url, headers: headers, client: &http.Client{Timeout: timeout}}
 }
 
 // ExportSpans sends one batch.
@@ -54,7 +50,9 @@ func (e *otlpHTTP) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpa
 	if len(spans) == 0 {
 		return nil
 	}
-	bufs := e.bufs.Get().(*exportBufs)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	bufs := e.buffers()
 	defer e.release(bufs)
 	body, err := bufs.encode(spans)
 	if err != nil {
@@ -77,12 +75,19 @@ func (bufs *exportBufs) encode(spans []sdktrace.ReadOnlySpan) ([]byte, error) {
 	return bufs.gz.Bytes(), nil
 }
 
-// release pools bufs unless an unusually large batch grew them.
+func (e *otlpHTTP) buffers() *exportBufs {
+	if e.bufs == nil {
+		zw, _ := gzip.NewWriterLevel(io.Discard, gzip.BestSpeed)
+		e.bufs = &exportBufs{zw: zw}
+	}
+	return e.bufs
+}
+
+// release drops the buffers when an unusually large batch grew them.
 func (e *otlpHTTP) release(bufs *exportBufs) {
 	if cap(bufs.raw) > maxPooledBytes || bufs.gz.Cap() > maxPooledBytes {
-		return
+		e.bufs = nil
 	}
-	e.bufs.Put(bufs)
 }
 
 // send posts body, retrying retryable failures with backoff until ctx ends.
