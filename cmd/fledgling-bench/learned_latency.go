@@ -27,6 +27,7 @@ func latencyTable(reqs []demoRequest, models []*learned.Model, quick bool) error
 	load, _ := os.ReadFile("/proc/loadavg")
 	fmt.Printf("\nrouting decision latency over %d requests (target p99 < 50µs); load average now %s", iters, load)
 	fmt.Println("wall = elapsed time; cpu = the calling thread's CPU time (excludes time the thread waited for a core)")
+	printNoise()
 	fmt.Printf("%-40s %9s %9s %9s %9s %9s\n", "path", "wall p50", "wall p99", "cpu p50", "cpu p99", "cpu max")
 	buf := make([]float32, features.Dim)
 	report("features only (baseline)", timeEach(reqs, iters, func(b []byte) error {
@@ -97,9 +98,16 @@ type timings struct {
 
 // timeEach runs f on iters request bodies, timing each call by the wall
 // clock and by the thread's CPU clock (the goroutine is locked to its thread).
+// As testing.B does, it starts after a full GC (training the models above
+// leaves a large heap whose collection would otherwise run during the
+// timings) and after a warm-up pass over the bodies.
 func timeEach(reqs []demoRequest, iters int, f func([]byte) error) timings {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
+	for i := range min(len(reqs), iters) {
+		_ = f(reqs[i].body)
+	}
+	runtime.GC()
 	t := timings{durs: make([]time.Duration, 0, iters), cpu: make([]time.Duration, 0, iters)}
 	for i := 0; i < iters; i++ {
 		b := reqs[i%len(reqs)].body
@@ -113,6 +121,34 @@ func timeEach(reqs []demoRequest, iters int, f func([]byte) error) timings {
 		}
 	}
 	return t
+}
+
+// printNoise reports how often this machine takes the CPU away from a
+// running thread (interrupts, hypervisor exits) and for how long: a call of
+// T µs is hit with probability ≈ rate × T, and a hit adds about one gap.
+// Once that probability passes 1%, p99 is a hit call, whatever the code.
+func printNoise() {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	const window = time.Second
+	var gaps []time.Duration
+	start := time.Now()
+	last := start
+	for last.Sub(start) < window {
+		now := time.Now()
+		if d := now.Sub(last); d > 10*time.Microsecond {
+			gaps = append(gaps, d)
+		}
+		last = now
+	}
+	if len(gaps) == 0 {
+		fmt.Println("machine noise: no thread stalls over 10µs in 1s")
+		return
+	}
+	sort.Slice(gaps, func(i, j int) bool { return gaps[i] < gaps[j] })
+	rate := float64(len(gaps)) / window.Seconds()
+	fmt.Printf("machine noise (baseline): %.0f thread stalls/s over 10µs, median %.0fµs, p90 %.0fµs; a 10µs call is hit with p ≈ %.1f%%\n",
+		rate, float64(gaps[len(gaps)/2].Nanoseconds())/1e3, float64(gaps[len(gaps)*9/10].Nanoseconds())/1e3, rate*10e-6*100)
 }
 
 func threadCPU() time.Duration {
