@@ -12,23 +12,27 @@ import (
 type textBlock struct {
 	v    []float32 // len TextBuckets, zero on entry
 	seen [TextBuckets / 64]uint64
+	sq   float64 // the sum of the squares of v, kept as v changes
 }
 
-// add adds ±1 (the sign of h) to bucket h mod TextBuckets.
+// add adds ±1 (the sign of h) to bucket h mod TextBuckets. The sum of
+// squares moves by (x±1)² − x² = 1 ± 2x, an exact integer like every term.
 func (b *textBlock) add(h uint32) {
 	i := h & (TextBuckets - 1)
-	b.v[i] += sign(h)
+	x, d := b.v[i], sign(h)
+	b.v[i] = x + d
+	b.sq += float64(1 + 2*d*x)
 	b.seen[i>>6] |= 1 << (i & 63)
 }
 
 // normalize scales the block to unit L2 norm, bit-for-bit as normalize does
 // on the whole block: untouched buckets are zero and add nothing; every
-// value is a whole number (a sum of ±1), so each square and partial sum is
-// an exact float64 integer and the order of the additions cannot change the
-// sum.
+// value is a whole number (a sum of ±1), so each square, each change of a
+// square and every partial sum is an exact float64 integer, and neither the
+// order of the additions nor keeping the sum up to date as buckets change
+// can alter it.
 func (b *textBlock) normalize() {
-	var s float64
-	b.each(func(i int) { s += float64(b.v[i]) * float64(b.v[i]) })
+	s := b.sq
 	if s == 0 {
 		return
 	}

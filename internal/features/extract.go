@@ -16,13 +16,43 @@ func ExtractInto(dst []float32, body []byte, taskKey string) {
 		return
 	}
 	// The body is not modified while we read it, so a zero-copy view is safe.
-	root := gjson.Parse(unsafe.String(unsafe.SliceData(body), len(body)))
-	e := extractor{v: v, sysHash: fnvOffset, toolHash: fnvOffset, formatHash: fnvOffset}
+	s := unsafe.String(unsafe.SliceData(body), len(body))
+	e := newExtractor(v)
+	if !e.fast(s) {
+		clear(v)
+		e = newExtractor(v)
+		e.slow(s)
+	}
+	e.finish(len(body), taskKey)
+}
+
+// finish writes the task and body-length features and normalises the
+// hashed blocks.
+func (e *extractor) finish(bodyLen int, taskKey string) {
+	task := fmix(e.sysHash) ^ fmix(e.toolHash+1) ^ fmix(e.formatHash+2)
+	if taskKey != "" {
+		task = fnvString(fnvOffset, taskKey)
+	}
+	e.v[TaskOff+int(fmix(task^seedTask)%TaskBuckets)] = 1
+	e.v[DenseOff+DenseBodyLen] = logScale(bodyLen, 12)
+	e.user.normalize()
+	e.system.normalize()
+	normalize(e.v[ToolOff : ToolOff+ToolBuckets])
+}
+
+func newExtractor(v []float32) *extractor {
+	e := &extractor{v: v, sysHash: fnvOffset, toolHash: fnvOffset, formatHash: fnvOffset}
 	e.user.v = v[UserOff : UserOff+TextBuckets]
 	e.system.v = v[SystemOff : SystemOff+TextBuckets]
+	return e
+}
+
+// slow reads the body with gjson: the reference reading, used for any body
+// the one-pass walker (fast) does not take.
+func (e *extractor) slow(body string) {
 	// One pass over the top level: each Get would rescan the whole body.
 	var tools, functions gjson.Result
-	root.ForEach(func(k, val gjson.Result) bool {
+	gjson.Parse(body).ForEach(func(k, val gjson.Result) bool {
 		switch k.Str {
 		case "messages":
 			e.messages(val)
@@ -33,20 +63,11 @@ func ExtractInto(dst []float32, body []byte, taskKey string) {
 		case "response_format":
 			e.format(val)
 		case "tool_choice":
-			v[DenseOff+DenseHasToolChoice] = 1
+			e.v[DenseOff+DenseHasToolChoice] = 1
 		}
 		return true
 	})
 	e.tools(tools, functions)
-	task := fmix(e.sysHash) ^ fmix(e.toolHash+1) ^ fmix(e.formatHash+2)
-	if taskKey != "" {
-		task = fnvString(fnvOffset, taskKey)
-	}
-	v[TaskOff+int(fmix(task^seedTask)%TaskBuckets)] = 1
-	v[DenseOff+DenseBodyLen] = logScale(len(body), 12)
-	e.user.normalize()
-	e.system.normalize()
-	normalize(v[ToolOff : ToolOff+ToolBuckets])
 }
 
 // extractor carries the per-request state of one ExtractInto call.
@@ -59,33 +80,40 @@ type extractor struct {
 	user, system textBlock
 }
 
+// counts are the message counts and lengths of the dense block.
+type counts struct{ n, assistant, tool, sysLen, userLen int }
+
 func (e *extractor) messages(msgs gjson.Result) {
-	var n, assistant, tool, sysLen int
+	var c counts
 	var lastUser gjson.Result
 	msgs.ForEach(func(_, m gjson.Result) bool {
-		n++
+		c.n++
 		switch m.Get("role").Str {
 		case "user":
 			lastUser = m.Get("content")
 		case "system", "developer":
-			c := m.Get("content")
-			sysLen += contentText(c, func(s string) { hashText(&e.system, s, seedSystem) })
-			e.sysHash = fnvString(e.sysHash, c.Raw)
+			content := m.Get("content")
+			c.sysLen += contentText(content, func(s string) { hashText(&e.system, s, seedSystem) })
+			e.sysHash = fnvString(e.sysHash, content.Raw)
 		case "assistant":
-			assistant++
+			c.assistant++
 		case "tool", "function":
-			tool++
+			c.tool++
 		}
 		return true
 	})
-	userLen := contentText(lastUser, func(s string) { hashText(&e.user, s, seedUser) })
+	c.userLen = contentText(lastUser, func(s string) { hashText(&e.user, s, seedUser) })
+	e.messageTotals(c)
+}
+
+func (e *extractor) messageTotals(c counts) {
 	d := e.v[DenseOff:]
-	d[DenseMessages] = logScale(n, 4)
-	d[DenseUserLen] = logScale(userLen, 6)
-	d[DenseUserLenBucket+lenBucket(userLen)] = 1
-	d[DenseSystemLen] = logScale(sysLen, 10)
-	d[DenseAssistantTurns] = logScale(assistant, 3)
-	d[DenseToolTurns] = logScale(tool, 3)
+	d[DenseMessages] = logScale(c.n, 4)
+	d[DenseUserLen] = logScale(c.userLen, 6)
+	d[DenseUserLenBucket+lenBucket(c.userLen)] = 1
+	d[DenseSystemLen] = logScale(c.sysLen, 10)
+	d[DenseAssistantTurns] = logScale(c.assistant, 3)
+	d[DenseToolTurns] = logScale(c.tool, 3)
 }
 
 // contentText calls f with each text of a message content (a string or an
@@ -110,15 +138,19 @@ func contentText(c gjson.Result, f func(string)) int {
 
 func (e *extractor) tools(tools, functions gjson.Result) {
 	count := 0
-	add := func(name string) {
-		count++
-		nh := fnvString(fnvOffset, name)
-		h := fmix(nh ^ seedTool)
-		e.v[ToolOff+int(h%ToolBuckets)] += sign(h)
-		e.toolHash += fmix(nh) // a sum: the order of the tools does not matter
-	}
-	tools.ForEach(func(_, t gjson.Result) bool { add(t.Get("function.name").Str); return true })
-	functions.ForEach(func(_, f gjson.Result) bool { add(f.Get("name").Str); return true })
+	tools.ForEach(func(_, t gjson.Result) bool { count++; e.addTool(t.Get("function.name").Str); return true })
+	functions.ForEach(func(_, f gjson.Result) bool { count++; e.addTool(f.Get("name").Str); return true })
+	e.toolTotals(count)
+}
+
+func (e *extractor) addTool(name string) {
+	nh := fnvString(fnvOffset, name)
+	h := fmix(nh ^ seedTool)
+	e.v[ToolOff+int(h%ToolBuckets)] += sign(h)
+	e.toolHash += fmix(nh) // a sum: the order of the tools does not matter
+}
+
+func (e *extractor) toolTotals(count int) {
 	d := e.v[DenseOff:]
 	d[DenseTools] = logScale(count, 3)
 	if count > 0 {
@@ -127,12 +159,15 @@ func (e *extractor) tools(tools, functions gjson.Result) {
 }
 
 func (e *extractor) format(rf gjson.Result) {
-	if !rf.Exists() {
-		return
+	if rf.Exists() {
+		e.addFormat(rf.Get("type").Str, rf.Get("json_schema.schema").Raw)
 	}
+}
+
+// addFormat records a response_format of type typ (and its JSON schema).
+func (e *extractor) addFormat(typ, schemaRaw string) {
 	d := e.v[DenseOff:]
 	d[DenseHasFormat] = 1
-	typ := rf.Get("type").Str
 	switch typ {
 	case "text":
 		d[DenseFormatText] = 1
@@ -142,7 +177,7 @@ func (e *extractor) format(rf gjson.Result) {
 		d[DenseFormatSchema] = 1
 	}
 	e.formatHash = fnvString(e.formatHash, typ)
-	e.formatHash = fnvString(e.formatHash, rf.Get("json_schema.schema").Raw)
+	e.formatHash = fnvString(e.formatHash, schemaRaw)
 }
 
 // lenBucket is the index of n's power-of-two bucket: < 32 is 0, < 64 is 1, …
