@@ -85,6 +85,7 @@ func (e *extractor) fastMessages(w *walker) {
 	}
 	var c counts
 	var lastUser value
+	systems := 0
 	w.array(func() bool {
 		c.n++
 		m := w.message()
@@ -92,8 +93,12 @@ func (e *extractor) fastMessages(w *walker) {
 		case "user":
 			lastUser = m.content
 		case "system", "developer":
-			c.sysLen += e.fastContent(m.content, &e.system, seedSystem)
 			e.sysHash = fnvString(e.sysHash, m.content.raw)
+			if systems++; systems == 1 {
+				c.sysLen += e.systemFirst(m.content, e.sysHash)
+			} else {
+				c.sysLen += e.fastContent(m.content, &e.system, seedSystem)
+			}
 		case "assistant":
 			c.assistant++
 		case "tool", "function":

@@ -71,15 +71,24 @@ func (w *walker) str() (val, raw string) {
 }
 
 // skipStr steps over a string literal whose value is not needed (tool
-// descriptions, schemas): IndexByte finds each quote, and a quote after an
-// odd run of backslashes is part of the text.
+// descriptions, schemas). Most are short keys and type names, which a byte
+// loop ends soonest; past 16 bytes IndexByte finds each quote, and a quote
+// after an odd run of backslashes is part of the text.
 func (w *walker) skipStr() {
 	start, j := w.i, w.i+1
-	for {
+	for end := min(j+16, len(w.s)); j < end; j++ {
+		switch w.s[j] {
+		case '"':
+			w.i = j + 1
+			return
+		case '\\':
+			j++
+		}
+	}
+	for j < len(w.s) {
 		k := strings.IndexByte(w.s[j:], '"')
 		if k < 0 {
-			w.fail()
-			return
+			break
 		}
 		j += k
 		n := 0
@@ -92,6 +101,7 @@ func (w *walker) skipStr() {
 			return
 		}
 	}
+	w.fail()
 }
 
 // skip steps over one value and returns its raw bytes.
@@ -101,10 +111,8 @@ func (w *walker) skip() string {
 	switch {
 	case c == '"':
 		w.skipStr()
-	case c == '{':
-		w.object(func(string) bool { w.skip(); return w.ok })
-	case c == '[':
-		w.array(func() bool { w.skip(); return w.ok })
+	case c == '{' || c == '[':
+		w.squash()
 	case c == 't':
 		w.literal("true")
 	case c == 'f':
@@ -117,6 +125,33 @@ func (w *walker) skip() string {
 		w.fail()
 	}
 	return w.s[start:w.i]
+}
+
+// squash steps over an object or array whose contents are not read (tool
+// parameters, schemas, tool calls) the way gjson's parseSquash does, so
+// both paths end it at the same byte: brackets of every kind, '(' and ')'
+// included, nest; strings are stepped over whole; nothing else is checked.
+// An unclosed value fails the walk.
+func (w *walker) squash() {
+	depth := 0
+	for j := w.i; j < len(w.s); j++ {
+		switch w.s[j] {
+		case '"':
+			w.i = j
+			if w.skipStr(); !w.ok {
+				return
+			}
+			j = w.i - 1
+		case '{', '[', '(':
+			depth++
+		case '}', ']', ')':
+			if depth--; depth == 0 {
+				w.i = j + 1
+				return
+			}
+		}
+	}
+	w.fail()
 }
 
 func (w *walker) literal(lit string) {

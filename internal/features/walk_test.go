@@ -150,3 +150,35 @@ func FuzzOnePassPathMatchesGJSON(f *testing.F) {
 		checkPaths(t, body)
 	})
 }
+
+// The system-prompt cache gives the bits hashing gives, whether a prompt
+// is stored, found, or evicted by another prompt of the same slot, also
+// from several goroutines at once.
+func TestSystemPromptCacheMatchesHashing(t *testing.T) {
+	for i := range sysPrompts {
+		sysPrompts[i].Store(nil)
+	}
+	var bodies []string
+	for i := 0; i < 600; i++ { // 600 prompts over 256 slots: collisions and evictions
+		bodies = append(bodies, `{"messages":[{"role":"system","content":"You are assistant number `+strings.Repeat("x", i%7)+string(rune('a'+i%26))+` of `+
+			strings.Repeat("many ", i%5)+`"},{"role":"developer","content":[{"text":"second prompt"}]},{"role":"user","content":"q `+string(rune('0'+i%10))+`"}]}`)
+	}
+	done := make(chan bool)
+	for g := 0; g < 4; g++ {
+		go func(g int) {
+			ok := true
+			for rep := 0; rep < 3; rep++ {
+				for i := g; i < len(bodies); i += 2 {
+					fast, slow, took := paths(bodies[i])
+					ok = ok && took && sameBits(fast, slow) < 0
+				}
+			}
+			done <- ok
+		}(g)
+	}
+	for g := 0; g < 4; g++ {
+		if !<-done {
+			t.Fatal("a cached system block differs from hashing the prompt")
+		}
+	}
+}
