@@ -30,6 +30,10 @@ func latencyTable(reqs []demoRequest, models []*learned.Model, quick bool) error
 	printNoise()
 	fmt.Printf("%-40s %9s %9s %9s %9s %9s\n", "path", "wall p50", "wall p99", "cpu p50", "cpu p99", "cpu max")
 	buf := make([]float32, features.Dim)
+	for _, us := range []int{5, 10} {
+		spin := calibrateSpin(time.Duration(us) * time.Microsecond)
+		report(fmt.Sprintf("spin of %dµs (machine baseline)", us), timeEach(reqs, iters, func([]byte) error { spin(); return nil }))
+	}
 	report("features only (baseline)", timeEach(reqs, iters, func(b []byte) error {
 		features.ExtractInto(buf, b, "")
 		return nil
@@ -121,6 +125,31 @@ func timeEach(reqs []demoRequest, iters int, f func([]byte) error) timings {
 		}
 	}
 	return t
+}
+
+// calibrateSpin returns a pure CPU loop lasting about d: timed like the
+// routing paths, its p99 shows what this machine alone adds to a call of
+// that length.
+func calibrateSpin(d time.Duration) func() {
+	const n = 100000
+	best := time.Hour
+	for range 20 { // the fastest run is the one no stall hit
+		start := time.Now()
+		spinN(n)
+		best = min(best, time.Since(start))
+	}
+	k := max(1, int(float64(n)*float64(d)/float64(best)))
+	return func() { spinN(k) }
+}
+
+var spinSink uint64
+
+func spinN(n int) {
+	x := spinSink
+	for i := 0; i < n; i++ {
+		x = x*6364136223846793005 + 1442695040888963407
+	}
+	spinSink = x
 }
 
 // printNoise reports how often this machine takes the CPU away from a
