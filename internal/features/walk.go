@@ -173,13 +173,7 @@ func (w *walker) number() {
 // object reads {"key": value, …}; member is called with the walker at each
 // value and must consume it, returning false to stop.
 func (w *walker) object(member func(key string) bool) {
-	if w.peek() != '{' {
-		w.fail()
-		return
-	}
-	w.i++
-	if w.peek() == '}' {
-		w.i++
+	if !w.open('{', '}') {
 		return
 	}
 	for w.ok {
@@ -200,13 +194,7 @@ func (w *walker) object(member func(key string) bool) {
 
 // array reads [value, …]; elem must consume one value.
 func (w *walker) array(elem func() bool) {
-	if w.peek() != '[' {
-		w.fail()
-		return
-	}
-	w.i++
-	if w.peek() == ']' {
-		w.i++
+	if !w.open('[', ']') {
 		return
 	}
 	for w.ok {
@@ -217,6 +205,21 @@ func (w *walker) array(elem func() bool) {
 			return
 		}
 	}
+}
+
+// open consumes the opening bracket; false means there is nothing to read:
+// the container is empty (its closing bracket consumed too) or absent
+// (the walk failed).
+func (w *walker) open(start, end byte) bool {
+	if w.peek() != start {
+		return w.fail()
+	}
+	w.i++
+	if w.peek() == end {
+		w.i++
+		return false
+	}
+	return true
 }
 
 // closeOrComma consumes the separator after a member or element; it

@@ -296,27 +296,25 @@ func appendArray(b []byte, v attribute.Value) []byte {
 	b, at := beginMsg(b, 5)
 	switch v.Type() {
 	case attribute.STRINGSLICE:
-		for _, s := range v.AsStringSlice() {
-			b = appendAnyValue(b, 1, attribute.StringValue(s))
-		}
+		b = appendValues(b, v.AsStringSlice(), attribute.StringValue)
 	case attribute.INT64SLICE:
-		for _, n := range v.AsInt64Slice() {
-			b = appendAnyValue(b, 1, attribute.Int64Value(n))
-		}
+		b = appendValues(b, v.AsInt64Slice(), attribute.Int64Value)
 	case attribute.FLOAT64SLICE:
-		for _, f := range v.AsFloat64Slice() {
-			b = appendAnyValue(b, 1, attribute.Float64Value(f))
-		}
+		b = appendValues(b, v.AsFloat64Slice(), attribute.Float64Value)
 	case attribute.BOOLSLICE:
-		for _, x := range v.AsBoolSlice() {
-			b = appendAnyValue(b, 1, attribute.BoolValue(x))
-		}
+		b = appendValues(b, v.AsBoolSlice(), attribute.BoolValue)
 	case attribute.SLICE:
-		for _, e := range v.AsSlice() {
-			b = appendAnyValue(b, 1, e)
-		}
+		b = appendValues(b, v.AsSlice(), func(e attribute.Value) attribute.Value { return e })
 	}
 	return endMsg(b, at)
+}
+
+// appendValues writes each element as ArrayValue.values (field 1).
+func appendValues[T any](b []byte, xs []T, value func(T) attribute.Value) []byte {
+	for _, x := range xs {
+		b = appendAnyValue(b, 1, value(x))
+	}
+	return b
 }
 
 // spanKind maps to Span.SpanKind (INTERNAL 1, SERVER 2, CLIENT 3,
