@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"slices"
 	"sync"
 
 	"github.com/fledgling-ai/fledgling/promotion"
@@ -17,7 +18,7 @@ func (s *services) wireRetrainOnRollback(ctx context.Context) error {
 		return nil
 	}
 	detached := context.WithoutCancel(ctx)
-	w := &rollbackWatcher{seen: map[string]string{}}
+	w := &rollbackWatcher{seen: map[string]string{}, routes: trainerRoutes(s.cfg)}
 	w.observe(s.promotion.Current()) // stages at start are not new rollbacks
 	s.promotion.OnChange(func(st promotion.State) {
 		for _, route := range w.observe(st) {
@@ -31,10 +32,12 @@ func (s *services) wireRetrainOnRollback(ctx context.Context) error {
 	return nil
 }
 
-// rollbackWatcher reports the routes with a candidate newly rolled back.
+// rollbackWatcher reports the routes with a candidate newly rolled back,
+// among the routes the trainer triggers for (trainer.routes; nil: all).
 type rollbackWatcher struct {
-	mu   sync.Mutex
-	seen map[string]string // candidate key → last stage
+	mu     sync.Mutex
+	seen   map[string]string // candidate key → last stage
+	routes func() []string
 }
 
 func (w *rollbackWatcher) observe(st promotion.State) (routes []string) {
@@ -43,9 +46,13 @@ func (w *rollbackWatcher) observe(st promotion.State) (routes []string) {
 	for key, c := range st.Candidates {
 		prev, known := w.seen[key]
 		w.seen[key] = c.Stage
-		if known && prev != router.StageRolledBack && c.Stage == router.StageRolledBack {
+		if known && prev != router.StageRolledBack && c.Stage == router.StageRolledBack && w.triggers(c.Route) {
 			routes = append(routes, c.Route)
 		}
 	}
 	return routes
+}
+
+func (w *rollbackWatcher) triggers(route string) bool {
+	return w.routes == nil || slices.Contains(w.routes(), route)
 }

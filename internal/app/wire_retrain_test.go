@@ -31,3 +31,19 @@ func TestRollbackWatcherReportsOnlyNewRollbacks(t *testing.T) {
 		t.Fatalf("the same rollback reported twice: %v", got)
 	}
 }
+
+// trainer.routes limits the automatic retraining after a rollback as it
+// limits the other triggers.
+func TestRollbackWatcherKeepsToTheTrainersRoutes(t *testing.T) {
+	w := &rollbackWatcher{seen: map[string]string{}, routes: func() []string { return []string{"a"} }}
+	st := func(stage string) promotion.State {
+		return promotion.State{Candidates: map[string]*promotion.Candidate{
+			"a/small@v1": {Route: "a", Model: "small", Version: "v1", Stage: stage},
+			"b/small@v1": {Route: "b", Model: "small", Version: "v1", Stage: stage},
+		}}
+	}
+	w.observe(st(router.StageShadow))
+	if got := w.observe(st(router.StageRolledBack)); !reflect.DeepEqual(got, []string{"a"}) {
+		t.Fatalf("rollbacks reported as %v, want only [a] (trainer.routes: [a])", got)
+	}
+}
