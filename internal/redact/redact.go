@@ -27,11 +27,32 @@ func hasDigit(b []byte) bool { return bytes.IndexAny(b, "0123456789") >= 0 }
 
 // pattern is one compiled redaction pattern.
 type pattern struct {
-	re   *regexp.Regexp
-	need func([]byte) bool // nil: always run
+	re      *regexp.Regexp
+	need    func([]byte) bool // nil: always run
+	windows *anchored         // non-nil: matches are found around an anchor byte
 }
 
-func (p pattern) match(b []byte) bool { return (p.need == nil || p.need(b)) && p.re.Match(b) }
+func (p pattern) match(b []byte) bool {
+	if p.need != nil && !p.need(b) {
+		return false
+	}
+	if p.windows != nil {
+		_, _, ok := p.windows.find(p.re, b, 0)
+		return ok
+	}
+	return p.re.Match(b)
+}
+
+// replace is p.re.ReplaceAll(b, repl), b itself when nothing matched.
+func (p pattern) replace(b, repl []byte) []byte {
+	if p.windows != nil && bytes.IndexByte(repl, '$') < 0 {
+		return p.windows.replaceAll(p.re, b, repl)
+	}
+	if p.match(b) {
+		return p.re.ReplaceAll(b, repl)
+	}
+	return b
+}
 
 // builtins are the named patterns operators may switch on.
 var builtins = map[string]string{
@@ -40,6 +61,10 @@ var builtins = map[string]string{
 	"phone": `\+?\d{1,3}[ .\-]?\(?\d{2,4}\)?[ .\-]?\d{3,4}[ .\-]?\d{3,4}\b`,
 	"ipv4":  `\b(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)\b`,
 }
+
+// builtinWindows are the builtins whose matches can be found around an
+// anchor byte (see anchored).
+var builtinWindows = map[string]*anchored{"email": emailWindows}
 
 // secretMask replaces a registered secret wherever it appears.
 const secretMask = "[SECRET]"
@@ -68,7 +93,7 @@ func New(cfg config.Redaction) *Redactor {
 	}
 	for _, name := range cfg.Builtins {
 		if p, ok := builtins[name]; ok {
-			r.patterns = append(r.patterns, pattern{re: regexp.MustCompile(p), need: prefilters[name]})
+			r.patterns = append(r.patterns, pattern{re: regexp.MustCompile(p), need: prefilters[name], windows: builtinWindows[name]})
 		}
 	}
 	for _, p := range cfg.Patterns {
@@ -102,9 +127,7 @@ func (r *Redactor) Bytes(b []byte) []byte {
 	b = r.scrubSecrets(b)
 	b = r.scrubHashed(b)
 	for _, p := range r.patterns {
-		if p.match(b) {
-			b = p.re.ReplaceAll(b, r.replacement)
-		}
+		b = p.replace(b, r.replacement)
 	}
 	return b
 }

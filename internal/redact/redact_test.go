@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -100,4 +101,25 @@ func TestLogHandlerMasksSecretsInMessagesAttrsErrorsAndGroups(t *testing.T) {
 	if !strings.Contains(out, "ops@example.com") {
 		t.Fatalf("logs keep non-secret content: %s", out)
 	}
+}
+
+// The email builtin found around each '@' matches and replaces exactly as
+// the regular expression over the whole text does.
+func FuzzEmailWindowsMatchTheRegexp(f *testing.F) {
+	for _, s := range []string{"Contact: ops@example.com", "a@b.co@c.de", "x@y", "@@a.bc", "me@host.com. you@h.io,",
+		"é+tag%1_@sub-d.example.museum then <q@w.e.rt>", "a.b@c..de", "@example.com", "user@", "a@b.c0m z@y.xx"} {
+		f.Add(s)
+	}
+	re := regexp.MustCompile(builtins["email"])
+	repl := []byte("[REDACTED]")
+	f.Fuzz(func(t *testing.T, s string) {
+		b := []byte(s)
+		if got, want := emailWindows.replaceAll(re, b, repl), re.ReplaceAll(b, repl); !bytes.Equal(got, want) {
+			t.Fatalf("%q: windows give %q, regexp %q", s, got, want)
+		}
+		_, _, ok := emailWindows.find(re, b, 0)
+		if ok != re.Match(b) {
+			t.Fatalf("%q: windows match %v, regexp %v", s, ok, !ok)
+		}
+	})
 }
