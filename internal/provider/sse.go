@@ -113,6 +113,7 @@ func (s *SSEReader) EventReady() bool {
 		return false
 	}
 	b, _ := s.br.Peek(s.br.Buffered())
+	b = bytes.TrimLeft(b, "\r\n") // stray blank lines end no event
 	return bytes.Contains(b, []byte("\n\n")) || bytes.Contains(b, []byte("\n\r\n"))
 }
 

@@ -110,7 +110,7 @@ func (c *chunkReader) Read(p []byte) (int, error) {
 }
 
 func TestSSEReaderEventReadyOnlyForAWholeBufferedEvent(t *testing.T) {
-	s := NewSSEReader(&chunkReader{chunks: []string{"data: 1\n\ndata: 2\r\n\r\ndata: 3", "\n\n"}})
+	s := NewSSEReader(&chunkReader{chunks: []string{"data: 1\n\ndata: 2\r\n\r\n\n\ndata: 3", "\n\n"}})
 	defer s.Release()
 	if s.EventReady() {
 		t.Fatal("nothing read yet, but an event is ready")
@@ -124,8 +124,9 @@ func TestSSEReaderEventReadyOnlyForAWholeBufferedEvent(t *testing.T) {
 		ready = append(ready, s.EventReady())
 		_ = ev
 	}
-	// After 1: event 2 is whole in the buffer. After 2: only half of 3
-	// arrived, so a relay must flush before waiting. After 3: nothing.
+	// After 1: event 2 is whole in the buffer. After 2: only stray blank
+	// lines and half of 3 arrived, so a relay must flush before waiting.
+	// After 3: nothing.
 	if want := []bool{true, false, false}; fmt.Sprint(ready) != fmt.Sprint(want) {
 		t.Fatalf("EventReady after each event = %v, want %v", ready, want)
 	}
