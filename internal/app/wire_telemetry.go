@@ -51,7 +51,8 @@ func (s *services) buildTelemetry(ctx context.Context) error {
 	s.onClose(tel.Shutdown)
 	s.onReload(func(cfg *config.Config) error {
 		tel.SetProviders(cfg.Providers)
-		registerSecrets(red, cfg) // new keys are scrubbed at once; patterns change on restart
+		red.SetRules(cfg.Redaction)
+		registerSecrets(red, cfg) // new keys and patterns apply at once
 		return nil
 	})
 	s.log.Info("telemetry ready", "langfuse", tc.Langfuse.Host != "", "otlp", tc.OTLP.Enabled,

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"sort"
 	"sync"
+	"sync/atomic"
 
 	"github.com/fledgling-ai/fledgling/internal/config"
 )
@@ -76,33 +77,48 @@ const minSecretLen = 8
 // Redactor applies patterns and scrubs registered secrets. It is safe for
 // concurrent use; AddSecret may be called at any time (e.g. on key reload).
 type Redactor struct {
-	patterns    []pattern
-	replacement []byte
+	rules atomic.Pointer[rules] // swapped whole by SetRules (config reload)
 
 	mu      sync.RWMutex
 	secrets [][]byte // longest first, so a key containing another is masked whole
 	hashes  map[string]bool
 }
 
+// rules are the compiled patterns and their replacement.
+type rules struct {
+	patterns    []pattern
+	replacement []byte
+}
+
 // New compiles the configured builtins and patterns. The config has been
 // validated, so a pattern that does not compile is skipped rather than fatal.
 func New(cfg config.Redaction) *Redactor {
-	r := &Redactor{replacement: []byte(cfg.Replacement)}
-	if len(r.replacement) == 0 {
-		r.replacement = []byte("[REDACTED]")
+	r := &Redactor{}
+	r.SetRules(cfg)
+	return r
+}
+
+// SetRules replaces the patterns and the replacement (on config reload);
+// calls already running finish with the rules they started with.
+func (r *Redactor) SetRules(cfg config.Redaction) {
+	ru := &rules{replacement: []byte(cfg.Replacement)}
+	if len(ru.replacement) == 0 {
+		ru.replacement = []byte("[REDACTED]")
 	}
 	for _, name := range cfg.Builtins {
 		if p, ok := builtins[name]; ok {
-			r.patterns = append(r.patterns, pattern{re: regexp.MustCompile(p), need: prefilters[name], windows: builtinWindows[name]})
+			ru.patterns = append(ru.patterns, pattern{re: regexp.MustCompile(p), need: prefilters[name], windows: builtinWindows[name]})
 		}
 	}
 	for _, p := range cfg.Patterns {
 		if re, err := regexp.Compile(p); err == nil {
-			r.patterns = append(r.patterns, pattern{re: re})
+			ru.patterns = append(ru.patterns, pattern{re: re})
 		}
 	}
-	return r
+	r.rules.Store(ru)
 }
+
+func (r *Redactor) patterns() []pattern { return r.rules.Load().patterns }
 
 // AddSecret registers a value (provider key, virtual key) that must never
 // appear in anything redacted. Empty and very short values are ignored.
@@ -126,8 +142,9 @@ func (r *Redactor) AddSecret(s string) {
 func (r *Redactor) Bytes(b []byte) []byte {
 	b = r.scrubSecrets(b)
 	b = r.scrubHashed(b)
-	for _, p := range r.patterns {
-		b = p.replace(b, r.replacement)
+	ru := r.rules.Load()
+	for _, p := range ru.patterns {
+		b = p.replace(b, ru.replacement)
 	}
 	return b
 }
@@ -169,7 +186,7 @@ func (r *Redactor) scrubSecrets(b []byte) []byte {
 func (r *Redactor) active() bool {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	return len(r.patterns) > 0 || len(r.secrets) > 0 || len(r.hashes) > 0
+	return len(r.patterns()) > 0 || len(r.secrets) > 0 || len(r.hashes) > 0
 }
 
 // matchesAny reports whether raw bytes contain a secret or a pattern match;
@@ -178,7 +195,7 @@ func (r *Redactor) matchesAny(b []byte) bool {
 	if r.Secrets(b) || r.hasHashed(b) {
 		return true
 	}
-	for _, p := range r.patterns {
+	for _, p := range r.patterns() {
 		if p.match(b) {
 			return true
 		}
@@ -192,7 +209,7 @@ func (r *Redactor) mightMatch(b []byte) bool {
 	if r.Secrets(b) || r.hasHashed(b) {
 		return true
 	}
-	for _, p := range r.patterns {
+	for _, p := range r.patterns() {
 		if p.need == nil || p.need(b) {
 			return true
 		}
