@@ -61,6 +61,9 @@ func (k *vkey) allowsRoute(route string) bool {
 	return k == nil || k.routes == nil || k.routes[route]
 }
 
+// limited reports a key restricted to some models or routes.
+func (k *vkey) limited() bool { return k != nil && (k.models != nil || k.routes != nil) }
+
 func (k *vkey) keyName() string {
 	if k == nil {
 		return ""

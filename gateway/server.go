@@ -133,10 +133,7 @@ func (s *Server) routes() *gin.Engine {
 		e.Any("/dashboard", gin.WrapH(s.o.Public))
 		e.Any("/dashboard/*path", gin.WrapH(s.o.Public))
 	}
-	e.NoRoute(func(c *gin.Context) {
-		writeError(c.Writer, &apiError{Status: 404, Type: "invalid_request_error", Code: "unknown_url",
-			Msg: fmt.Sprintf("Unknown request URL: %s %s.", c.Request.Method, c.Request.URL.Path)})
-	})
+	e.NoRoute(s.passthrough) // other /v1 endpoints go upstream as they are
 	return e
 }
 

@@ -70,6 +70,10 @@ type Request struct {
 	Header http.Header
 	// Stream selects the first-token timeout for the first body read.
 	Stream bool
+	// ContentType of Body; default application/json.
+	ContentType string
+	// Query is a raw query string for the upstream URL (pass-through calls).
+	Query string
 }
 
 // Response is an upstream answer with a 2xx status. Its Body enforces the
@@ -126,7 +130,11 @@ func (c *Client) newRequest(ctx context.Context, req Request) (*http.Request, er
 		hreq.Header[k] = vs
 	}
 	if req.Body != nil {
-		hreq.Header.Set("Content-Type", "application/json")
+		ct := req.ContentType
+		if ct == "" {
+			ct = "application/json"
+		}
+		hreq.Header.Set("Content-Type", ct)
 	}
 	c.authorize(hreq.Header)
 	for k, v := range c.cfg.Headers {
@@ -137,9 +145,15 @@ func (c *Client) newRequest(ctx context.Context, req Request) (*http.Request, er
 
 func (c *Client) url(req Request) string {
 	if c.cfg.Type != "azure" {
+		if req.Query != "" {
+			return c.base + req.Path + "?" + req.Query
+		}
 		return c.base + req.Path
 	}
 	q := "?api-version=" + url.QueryEscape(c.cfg.APIVersion)
+	if req.Query != "" {
+		q += "&" + req.Query
+	}
 	if req.Model == "" || req.Path == "/models" {
 		return c.base + "/openai" + req.Path + q
 	}
