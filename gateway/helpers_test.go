@@ -130,6 +130,26 @@ func newEnv(t *testing.T, fault func(n int, r fakeupstream.Request) fakeupstream
 	return e
 }
 
+// testGateway is a gateway on testConfig in front of upstream (a base URL
+// ending in /v1), with the collaborators in o.
+func testGateway(tb testing.TB, upstream string, o Options) *Server {
+	tb.Helper()
+	cfg, err := config.Parse([]byte(strings.Replace(testConfig, "UPSTREAM", upstream, 1)))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	table, err := router.Compile(cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	o.Config, o.Router, o.Logger = cfg, router.New(table), slog.New(slog.NewTextHandler(io.Discard, nil))
+	gw, err := New(o)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return gw
+}
+
 // post sends a JSON body with the team-a key.
 func (e *env) post(path, body string, hdr ...string) *http.Response {
 	e.t.Helper()

@@ -3,17 +3,12 @@ package gateway
 import (
 	"bytes"
 	"io"
-	"log/slog"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
 
 	"github.com/tidwall/gjson"
-
-	"github.com/fledgling-ai/fledgling/internal/config"
-	"github.com/fledgling-ai/fledgling/router"
 )
 
 // seen is one request as the upstream received it.
@@ -36,18 +31,7 @@ func passthroughEnv(t *testing.T, status int, body string) (*httptest.Server, *[
 		io.WriteString(w, body)
 	}))
 	t.Cleanup(up.Close)
-	cfg, err := config.Parse([]byte(strings.Replace(testConfig, "UPSTREAM", up.URL+"/v1", 1)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	table, err := router.Compile(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	gw, err := New(Options{Config: cfg, Router: router.New(table), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
+	gw := testGateway(t, up.URL+"/v1", Options{})
 	srv := httptest.NewServer(gw)
 	t.Cleanup(srv.Close)
 	return srv, &got

@@ -2,16 +2,12 @@ package gateway
 
 import (
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/fledgling-ai/fledgling/internal/capture"
-	"github.com/fledgling-ai/fledgling/internal/config"
-	"github.com/fledgling-ai/fledgling/router"
 )
 
 // benchStream is a 30-event chat stream with the usage chunk and [DONE],
@@ -43,19 +39,7 @@ func BenchmarkRelayStream(b *testing.B) {
 		_, _ = w.Write(body)
 	}))
 	defer up.Close()
-	cfg, err := config.Parse([]byte(strings.Replace(testConfig, "UPSTREAM", up.URL+"/v1", 1)))
-	if err != nil {
-		b.Fatal(err)
-	}
-	table, err := router.Compile(cfg)
-	if err != nil {
-		b.Fatal(err)
-	}
-	gw, err := New(Options{Config: cfg, Router: router.New(table), Recorder: discardRecorder{}, Pricer: testPricer{},
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		b.Fatal(err)
-	}
+	gw := testGateway(b, up.URL+"/v1", Options{Recorder: discardRecorder{}, Pricer: testPricer{}})
 	req := `{"model":"gpt-solo","stream":true,"messages":[{"role":"user","content":"hi"}]}`
 	b.ReportAllocs()
 	b.ResetTimer()
