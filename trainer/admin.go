@@ -45,11 +45,11 @@ type trainRequest struct {
 func readTrainRequest(w http.ResponseWriter, r *http.Request) (trainRequest, bool) {
 	var req trainRequest
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<16)).Decode(&req); err != nil {
-		writeError(w, http.StatusBadRequest, "invalid JSON body: "+err.Error(), "")
+		openai.WriteError(w, http.StatusBadRequest, "invalid JSON body: "+err.Error(), "")
 		return req, false
 	}
 	if req.Route == "" && req.DatasetID == "" {
-		writeError(w, http.StatusBadRequest, "route is required", "route")
+		openai.WriteError(w, http.StatusBadRequest, "route is required", "route")
 		return req, false
 	}
 	return req, true
@@ -86,10 +86,10 @@ func (s *Service) postJob(w http.ResponseWriter, r *http.Request) {
 	var err error
 	switch {
 	case req.Kind != "" && req.Kind != BackendLearnedRouter && req.Kind != "fine_tune":
-		writeError(w, http.StatusBadRequest, "kind must be fine_tune or "+BackendLearnedRouter, "kind")
+		openai.WriteError(w, http.StatusBadRequest, "kind must be fine_tune or "+BackendLearnedRouter, "kind")
 		return
 	case req.Kind == BackendLearnedRouter && req.Route == "":
-		writeError(w, http.StatusBadRequest, "route is required", "route")
+		openai.WriteError(w, http.StatusBadRequest, "route is required", "route")
 		return
 	case req.Kind == BackendLearnedRouter:
 		job, err = s.TrainRouter(r.Context(), req.Route, req.Candidate)
@@ -178,22 +178,12 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 func writeErr(w http.ResponseWriter, err error) {
 	switch {
 	case errors.Is(err, ErrNotFound), errors.Is(err, sql.ErrNoRows):
-		writeError(w, http.StatusNotFound, err.Error(), "")
+		openai.WriteError(w, http.StatusNotFound, err.Error(), "")
 	case errors.Is(err, ErrJobActive), errors.Is(err, ErrCooldown), errors.Is(err, ErrJobFinished):
-		writeError(w, http.StatusConflict, err.Error(), "")
+		openai.WriteError(w, http.StatusConflict, err.Error(), "")
 	case errors.Is(err, ErrNoExamples):
-		writeError(w, http.StatusUnprocessableEntity, err.Error(), "route")
+		openai.WriteError(w, http.StatusUnprocessableEntity, err.Error(), "route")
 	default:
-		writeError(w, http.StatusInternalServerError, err.Error(), "")
+		openai.WriteError(w, http.StatusInternalServerError, err.Error(), "")
 	}
-}
-
-func writeError(w http.ResponseWriter, status int, msg, param string) {
-	typ := "invalid_request_error"
-	if status >= 500 {
-		typ = "server_error"
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	w.Write(openai.EncodeError(msg, typ, param, ""))
 }

@@ -60,12 +60,12 @@ type listResponse struct {
 func (s *Store) ServeList(w http.ResponseWriter, r *http.Request) {
 	f, err := ParseFilter(r.URL.Query(), time.Now())
 	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error(), "invalid_request_error")
+		openai.WriteError(w, http.StatusBadRequest, err.Error(), "")
 		return
 	}
 	recs, err := s.Query(r.Context(), f)
 	if err != nil {
-		writeError(w, http.StatusInternalServerError, "capture store unavailable", "server_error")
+		openai.WriteError(w, http.StatusInternalServerError, "capture store unavailable", "")
 		return
 	}
 	resp := listResponse{Object: "list", Data: recs}
@@ -83,9 +83,9 @@ func (s *Store) ServeGet(w http.ResponseWriter, r *http.Request) {
 	rec, err := s.Get(r.Context(), r.PathValue("id"))
 	switch {
 	case errors.Is(err, ErrNotFound):
-		writeError(w, http.StatusNotFound, "no capture with this id", "invalid_request_error")
+		openai.WriteError(w, http.StatusNotFound, "no capture with this id", "")
 	case err != nil:
-		writeError(w, http.StatusInternalServerError, "capture store unavailable", "server_error")
+		openai.WriteError(w, http.StatusInternalServerError, "capture store unavailable", "")
 	default:
 		writeJSON(w, http.StatusOK, rec)
 	}
@@ -95,10 +95,4 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(v)
-}
-
-func writeError(w http.ResponseWriter, status int, msg, typ string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	w.Write(openai.EncodeError(msg, typ, "", ""))
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/fledgling-ai/fledgling/costs"
+	"github.com/fledgling-ai/fledgling/internal/openai"
 )
 
 const chromiumPath = "/usr/bin/chromium"
@@ -92,7 +93,7 @@ const readPage = `(() => {
 func requireAdmin(key string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") != "Bearer "+key {
-			writeError(w, http.StatusUnauthorized, "admin key required", "")
+			openai.WriteError(w, http.StatusUnauthorized, "admin key required", "")
 			return
 		}
 		next.ServeHTTP(w, r)

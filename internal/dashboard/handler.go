@@ -84,7 +84,7 @@ func (h *Handler) serveCosts(w http.ResponseWriter, r *http.Request) {
 		if pe := (*paramError)(nil); errors.As(err, &pe) {
 			param = pe.param
 		}
-		writeError(w, http.StatusBadRequest, err.Error(), param)
+		openai.WriteError(w, http.StatusBadRequest, err.Error(), param)
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), queryTimeout)
@@ -94,20 +94,10 @@ func (h *Handler) serveCosts(w http.ResponseWriter, r *http.Request) {
 	rep, err := b.build(ctx, p)
 	if err != nil {
 		h.log.ErrorContext(ctx, "dashboard report failed", "err", err)
-		writeError(w, http.StatusInternalServerError, "the cost rollups could not be read", "")
+		openai.WriteError(w, http.StatusInternalServerError, "the cost rollups could not be read", "")
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	json.NewEncoder(w).Encode(rep)
-}
-
-func writeError(w http.ResponseWriter, status int, msg, param string) {
-	typ := "invalid_request_error"
-	if status >= 500 {
-		typ = "server_error"
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	w.Write(openai.EncodeError(msg, typ, param, ""))
 }
