@@ -32,3 +32,25 @@ func IsKey[T ~string | ~[]byte](doc T, end int) bool {
 	}
 	return false
 }
+
+// MapValues returns doc with every string value (not key) literal lit,
+// quotes included, replaced by value(lit); everything else is copied byte
+// for byte.
+func MapValues[T ~string | ~[]byte](doc T, value func(lit T) T) []byte {
+	out := make([]byte, 0, len(doc))
+	for i := 0; i < len(doc); {
+		if doc[i] != '"' {
+			out = append(out, doc[i])
+			i++
+			continue
+		}
+		end := StringEnd(doc, i)
+		lit := doc[i:end]
+		if !IsKey(doc, end) {
+			lit = value(lit)
+		}
+		out = append(out, lit...)
+		i = end
+	}
+	return out
+}

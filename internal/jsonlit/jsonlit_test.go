@@ -16,3 +16,11 @@ func TestStringEndAndIsKey(t *testing.T) {
 		t.Fatalf("unterminated literal ends at %d, want %d", e, len(doc))
 	}
 }
+
+func TestMapValuesLeavesKeysAndLayout(t *testing.T) {
+	doc := `{"k" : "v", "a\"b":["x\"y\\", 1, {"n":"m"}]}`
+	got := MapValues(doc, func(lit string) string { return `"<` + lit[1:len(lit)-1] + `>"` })
+	if want := `{"k" : "<v>", "a\"b":["<x\"y\\>", 1, {"n":"<m>"}]}`; string(got) != want {
+		t.Fatalf("got %s\nwant %s", got, want)
+	}
+}

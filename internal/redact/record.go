@@ -54,25 +54,7 @@ func (r *Redactor) JSON(doc []byte) []byte {
 	if !json.Valid(doc) {
 		return r.Bytes(doc)
 	}
-	var out bytes.Buffer
-	out.Grow(len(doc))
-	i := 0
-	for i < len(doc) {
-		if doc[i] != '"' {
-			out.WriteByte(doc[i])
-			i++
-			continue
-		}
-		end := jsonlit.StringEnd(doc, i)
-		lit := doc[i:end]
-		if jsonlit.IsKey(doc, end) {
-			out.Write(lit)
-		} else {
-			out.Write(r.literal(lit))
-		}
-		i = end
-	}
-	return out.Bytes()
+	return jsonlit.MapValues(doc, r.literal)
 }
 
 // literal redacts one JSON string literal (quotes included). A literal

@@ -1,7 +1,6 @@
 package telemetry
 
 import (
-	"bytes"
 	"encoding/json"
 	"unicode/utf8"
 
@@ -41,26 +40,13 @@ func truncateJSON(doc string, max int) string {
 
 // capStrings rewrites every string value (not key) longer than limit bytes.
 func capStrings(doc string, limit int) string {
-	var out bytes.Buffer
-	out.Grow(len(doc))
-	for i := 0; i < len(doc); {
-		if doc[i] != '"' {
-			out.WriteByte(doc[i])
-			i++
-			continue
+	return string(jsonlit.MapValues(doc, func(lit string) string {
+		var s string
+		if len(lit)-2 > limit && json.Unmarshal([]byte(lit), &s) == nil && len(s) > limit {
+			return jsonString(cutString(s, limit) + truncMark)
 		}
-		end := jsonlit.StringEnd(doc, i)
-		lit := doc[i:end]
-		if end-i-2 > limit && !jsonlit.IsKey(doc, end) {
-			var s string
-			if json.Unmarshal([]byte(lit), &s) == nil && len(s) > limit {
-				lit = jsonString(cutString(s, limit) + truncMark)
-			}
-		}
-		out.WriteString(lit)
-		i = end
-	}
-	return out.String()
+		return lit
+	}))
 }
 
 // cutString cuts s to at most n bytes on a rune boundary.
