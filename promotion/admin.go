@@ -43,7 +43,7 @@ type StateView struct {
 func (a *Admin) state(w http.ResponseWriter, r *http.Request) {
 	route := r.PathValue("route")
 	if !a.routeKnown(route) {
-		writeErr(w, http.StatusNotFound, fmt.Sprintf("route %q is not configured", route), "route")
+		openai.WriteError(w, http.StatusNotFound, fmt.Sprintf("route %q is not configured", route), "route")
 		return
 	}
 	st := a.M.Current()
@@ -59,14 +59,14 @@ func (a *Admin) history(w http.ResponseWriter, r *http.Request) {
 	if s := r.URL.Query().Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > 10000 {
-			writeErr(w, http.StatusBadRequest, "limit must be an integer within 1..10000", "limit")
+			openai.WriteError(w, http.StatusBadRequest, "limit must be an integer within 1..10000", "limit")
 			return
 		}
 		limit = n
 	}
 	trs, err := a.M.store.History(r.Context(), r.PathValue("route"), limit)
 	if err != nil {
-		writeErr(w, http.StatusInternalServerError, err.Error(), "")
+		openai.WriteError(w, http.StatusInternalServerError, err.Error(), "")
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"route": r.PathValue("route"), "transitions": trs})
@@ -85,11 +85,11 @@ func (a *Admin) operate(action string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		var req OperateRequest
 		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<16)).Decode(&req); err != nil {
-			writeErr(w, http.StatusBadRequest, "body must be a JSON object: "+err.Error(), "")
+			openai.WriteError(w, http.StatusBadRequest, "body must be a JSON object: "+err.Error(), "")
 			return
 		}
 		if req.Operator == "" {
-			writeErr(w, http.StatusBadRequest, "operator is required: who is doing this", "operator")
+			openai.WriteError(w, http.StatusBadRequest, "operator is required: who is doing this", "operator")
 			return
 		}
 		route := r.PathValue("route")
@@ -106,9 +106,9 @@ func (a *Admin) operate(action string) http.HandlerFunc {
 		})
 		switch {
 		case errors.Is(err, ErrBadAction), errors.Is(err, errNoCandidate):
-			writeErr(w, http.StatusBadRequest, err.Error(), "model")
+			openai.WriteError(w, http.StatusBadRequest, err.Error(), "model")
 		case err != nil:
-			writeErr(w, http.StatusServiceUnavailable, "promotion state unavailable: "+err.Error(), "")
+			openai.WriteError(w, http.StatusServiceUnavailable, "promotion state unavailable: "+err.Error(), "")
 		default:
 			writeJSON(w, http.StatusOK, trs[0])
 		}
@@ -156,10 +156,4 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(code)
 	_ = json.NewEncoder(w).Encode(v)
-}
-
-func writeErr(w http.ResponseWriter, code int, msg, param string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(code)
-	_, _ = w.Write(openai.EncodeError(msg, "invalid_request_error", param, ""))
 }
