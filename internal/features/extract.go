@@ -78,6 +78,9 @@ type extractor struct {
 	sysHash, toolHash, formatHash uint32
 	// the two hashed text blocks, with the buckets each one touched
 	user, system textBlock
+	// sawSystem: a system message was hashed (the system-prompt cache
+	// serves only the first, into the empty block)
+	sawSystem bool
 }
 
 // counts are the message counts and lengths of the dense block.

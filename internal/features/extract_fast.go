@@ -85,7 +85,6 @@ func (e *extractor) fastMessages(w *walker) {
 	}
 	var c counts
 	var lastUser value
-	systems := 0
 	w.array(func() bool {
 		c.n++
 		m := w.message()
@@ -94,7 +93,8 @@ func (e *extractor) fastMessages(w *walker) {
 			lastUser = m.content
 		case "system", "developer":
 			e.sysHash = fnvString(e.sysHash, m.content.raw)
-			if systems++; systems == 1 {
+			if !e.sawSystem { // the body's first: the block is still empty
+				e.sawSystem = true
 				c.sysLen += e.systemFirst(m.content, e.sysHash)
 			} else {
 				c.sysLen += e.fastContent(m.content, &e.system, seedSystem)

@@ -182,3 +182,34 @@ func TestSystemPromptCacheMatchesHashing(t *testing.T) {
 		}
 	}
 }
+
+// The cache only ever holds a prompt's own block: a body whose second
+// "messages" array (or second system message) adds to a block already
+// holding a prompt stores nothing for it.
+func TestSystemPromptCacheHoldsOnlySinglePromptBlocks(t *testing.T) {
+	for i := range sysPrompts {
+		sysPrompts[i].Store(nil)
+	}
+	for _, b := range []string{
+		`{"messages":[{"role":"system","content":"X x"}],"messages":[{"role":"system","content":"A a"}]}`,
+		`{"messages":[{"role":"system","content":"Y y"},{"role":"developer","content":"B b"}]}`,
+	} {
+		checkPaths(t, b)
+	}
+	n := 0
+	for i := range sysPrompts {
+		p := sysPrompts[i].Load()
+		if p == nil {
+			continue
+		}
+		n++
+		alone := newExtractor(make([]float32, Dim))
+		c := value{kind: '"', raw: p.raw, str: p.raw[1 : len(p.raw)-1]}
+		if l := alone.fastContent(c, &alone.system, seedSystem); l != p.textLen || alone.system.sq != p.sq {
+			t.Fatalf("cached block of %s is not that prompt's own", p.raw)
+		}
+	}
+	if n != 2 {
+		t.Fatalf("%d prompts cached, want the 2 first ones", n)
+	}
+}
