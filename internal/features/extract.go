@@ -81,6 +81,8 @@ type extractor struct {
 	// sawSystem: a system message was hashed (the system-prompt cache
 	// serves only the first, into the empty block)
 	sawSystem bool
+	// bad: the one-pass path met a syntax error inside a content array
+	bad bool
 }
 
 // counts are the message counts and lengths of the dense block.

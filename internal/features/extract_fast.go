@@ -37,7 +37,7 @@ func (e *extractor) fast(body string) bool {
 		}
 		return w.ok
 	})
-	if w.ws(); !w.ok || w.i < len(w.s) { // gjson reads on past the closing brace
+	if w.ws(); !w.ok || e.bad || w.i < len(w.s) { // gjson reads on past the closing brace
 		return false
 	}
 	e.toolTotals(toolCount)
@@ -129,6 +129,9 @@ func (e *extractor) fastContent(c value, block *textBlock, seed uint32) int {
 			}
 			return w.ok
 		})
+		// The array was only squashed when read: a syntax error inside it
+		// shows now, and gjson's lenient reading must decide.
+		e.bad = e.bad || !w.ok
 		return total
 	}
 	return 0

@@ -34,7 +34,7 @@ func (e *extractor) systemFirst(c value, h uint32) int {
 		return p.textLen
 	}
 	n := e.fastContent(c, &e.system, seedSystem)
-	if len(c.raw) <= maxCachedPrompt {
+	if len(c.raw) <= maxCachedPrompt && !e.bad {
 		slot.Store(e.system.snapshot(strings.Clone(c.raw), n))
 	}
 	return n
