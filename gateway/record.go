@@ -25,9 +25,7 @@ func (c *call) finish() {
 	}
 	ctx := context.WithoutCancel(c.ctx)
 	decision, routed := c.decision, c.routed
-	c.s.inflight.Add(1)
-	go func() {
-		defer c.s.inflight.Done()
+	c.s.handoff.submit(func() {
 		defer func() {
 			if v := recover(); v != nil {
 				c.s.log.Error("panic handing off a record", "request_id", rec.ID, "panic", v, "stack", string(debug.Stack()))
@@ -49,7 +47,7 @@ func (c *call) finish() {
 		if o.Tee != nil {
 			o.Tee.Duplicate(ctx, rec, decision)
 		}
-	}()
+	})
 }
 
 // record fills the complete capture.Record of the call.

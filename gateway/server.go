@@ -61,6 +61,7 @@ type Server struct {
 	engine   *gin.Engine
 	breakers sync.Map // public model name → *provider.Breaker
 	inflight sync.WaitGroup
+	handoff  *handoff
 	draining atomic.Bool
 	started  time.Time
 }
@@ -71,6 +72,7 @@ func New(o Options) (*Server, error) {
 		return nil, errors.New("gateway: Config and Router are required")
 	}
 	s := &Server{o: o, log: o.Logger, started: time.Now()}
+	s.handoff = newHandoff(&s.inflight)
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -106,6 +108,14 @@ func (s *Server) Wait(ctx context.Context) error {
 		return ctx.Err()
 	}
 }
+
+// HandoffDepth is the number of finished calls waiting for a background
+// worker; HandoffOverflow counts those that found the queue full and ran on
+// a goroutine of their own (none is ever dropped).
+func (s *Server) HandoffDepth() int { return s.handoff.Depth() }
+
+// HandoffOverflow: see HandoffDepth.
+func (s *Server) HandoffOverflow() uint64 { return s.handoff.Overflow() }
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
