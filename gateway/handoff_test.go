@@ -11,8 +11,14 @@ import (
 // goroutine of its own (counted as overflow) when it is full. Workers leave
 // when idle and come back for the next job.
 func TestHandoffRunsEveryJobOnceAndNeverBlocks(t *testing.T) {
+	for _, settle := range []time.Duration{-1, time.Millisecond} {
+		t.Run(settle.String(), func(t *testing.T) { testHandoff(t, settle) })
+	}
+}
+
+func testHandoff(t *testing.T, settle time.Duration) {
 	var pending sync.WaitGroup
-	h := newHandoff(&pending)
+	h := newHandoff(&pending, settle)
 	h.jobs = make(chan func(), 4)
 	h.max, h.idle = 2, 20*time.Millisecond
 

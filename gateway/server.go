@@ -51,6 +51,10 @@ type Options struct {
 	// Registry is served at /metrics.
 	Registry *prometheus.Registry
 	Logger   *slog.Logger
+	// HandoffSettle is how long a background worker woken by a finished
+	// call waits before it starts (see handoff). 0 means
+	// DefaultHandoffSettle; negative starts at once.
+	HandoffSettle time.Duration
 }
 
 // Server is the gateway's HTTP handler.
@@ -72,7 +76,7 @@ func New(o Options) (*Server, error) {
 		return nil, errors.New("gateway: Config and Router are required")
 	}
 	s := &Server{o: o, log: o.Logger, started: time.Now()}
-	s.handoff = newHandoff(&s.inflight)
+	s.handoff = newHandoff(&s.inflight, o.HandoffSettle)
 	if s.log == nil {
 		s.log = slog.Default()
 	}

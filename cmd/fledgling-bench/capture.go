@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -28,6 +29,12 @@ import (
 
 func init() { register("capture", 30, runCaptureBench) }
 
+var (
+	captureRates = flag.String("capture-rates", "1000,0", "capture section: comma-separated loads in req/s, 0 for back to back")
+	captureCalls = flag.Int("capture-calls", 0, "capture section: calls per setup and load (default 2000; -quick 300)")
+	captureParts = flag.String("capture-parts", "overhead,breakdown,throughput", "capture section: which parts to run")
+)
+
 // runCaptureBench measures (1) what tracing + capture add to the gateway,
 // against the same gateway without them and against calling the upstream
 // directly, and (2) the capture writer's throughput on SQLite and
@@ -38,20 +45,30 @@ func runCaptureBench(ctx context.Context, quick bool) error {
 	if quick {
 		calls, records = 300, 20000
 	}
+	if *captureCalls > 0 {
+		calls = *captureCalls
+	}
 	dir, err := os.MkdirTemp("", "fledgling-capture-bench")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	if err := capOverhead(ctx, dir, calls); err != nil {
-		return err
+	parts := map[string]func() error{
+		"overhead":   func() error { return capOverhead(ctx, dir, calls, capParseRates(*captureRates)) },
+		"breakdown":  func() error { return capBreakdown(ctx, dir, calls) },
+		"throughput": func() error { return capThroughput(ctx, dir, records) },
 	}
-	fmt.Println()
-	if err := capBreakdown(ctx, dir, calls); err != nil {
-		return err
+	for _, p := range strings.Split(*captureParts, ",") {
+		run, ok := parts[strings.TrimSpace(p)]
+		if !ok {
+			return fmt.Errorf("-capture-parts: unknown part %q", p)
+		}
+		if err := run(); err != nil {
+			return err
+		}
+		fmt.Println()
 	}
-	fmt.Println()
-	return capThroughput(ctx, dir, records)
+	return nil
 }
 
 const capBenchBody = `{"model":"gpt-4o-mini","user":"u1","temperature":0.2,"messages":[{"role":"system","content":"You are terse."},{"role":"user","content":"What is the capital of France? Reply with one word. Contact: ops@example.com"}]}`
@@ -65,7 +82,7 @@ type capSetup struct {
 	after func() // waits for background work (records handed off, flushed)
 }
 
-func capOverhead(ctx context.Context, dir string, calls int) error {
+func capOverhead(ctx context.Context, dir string, calls int, rates []int) error {
 	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
 		w.Header().Set("Content-Type", "application/json")
@@ -74,22 +91,21 @@ func capOverhead(ctx context.Context, dir string, calls int) error {
 	defer upstream.Close()
 	sink := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.Copy(io.Discard, r.Body) }))
 	defer sink.Close()
-	cfg, err := capBenchConfig(dir, upstream.URL, sink.URL)
-	if err != nil {
-		return err
+	setups := []capSetup{{name: "upstream direct", url: upstream.URL + "/v1/chat/completions", after: func() {}}}
+	for _, v := range []capVariant{capOff, capOn, capOnAtOnce} {
+		// each gateway writes its own database, as a deployment would
+		cfg, err := capBenchConfig(filepath.Join(dir, fmt.Sprint("gw", v)), upstream.URL, sink.URL)
+		if err != nil {
+			return err
+		}
+		s, closeIt, err := capGateway(ctx, cfg, v)
+		if err != nil {
+			return err
+		}
+		defer closeIt()
+		setups = append(setups, s)
 	}
-	off, closeOff, err := capGateway(ctx, cfg, false)
-	if err != nil {
-		return err
-	}
-	defer closeOff()
-	on, closeOn, err := capGateway(ctx, cfg, true)
-	if err != nil {
-		return err
-	}
-	defer closeOn()
-	setups := []capSetup{{name: "upstream direct", url: upstream.URL + "/v1/chat/completions", after: func() {}}, off, on}
-	for _, rate := range []int{1000, 0} {
+	for _, rate := range rates {
 		if err := capOverheadAt(ctx, setups, calls, rate); err != nil {
 			return err
 		}
@@ -118,13 +134,22 @@ func capOverheadAt(ctx context.Context, setups []capSetup, calls, rate int) erro
 		fmt.Printf("%-30s %10.0f %10.0f %14.0f %14.0f %12.0f\n", s.name, us(r.p50), us(r.p99),
 			us(r.p50-res[0].p50), us(r.p99-res[0].p99), us(r.cpu))
 	}
-	ownOff, ownOn := res[1].p50-res[0].p50, res[2].p50-res[0].p50
-	offP99, onP99 := res[1].p99-res[0].p99, res[2].p99-res[0].p99
-	if ownOff > 0 && offP99 > 0 {
-		fmt.Printf("tracing+capture add %.0f µs p50 = %+.1f%%, %.0f µs p99 = %+.1f%% of the gateway's own added latency (target < 20%%); CPU %+.0f µs/call (spans, export, redaction, capture write — off the response path)\n",
-			us(ownOn-ownOff), 100*float64(ownOn-ownOff)/float64(ownOff), us(onP99-offP99), 100*float64(onP99-offP99)/float64(offP99), us(res[2].cpu-res[1].cpu))
+	for i, label := range []string{"tracing+capture add", "  with background work started at once (before)"} {
+		capVerdict(label, res[0], res[1], res[2+i])
 	}
 	return nil
+}
+
+// capVerdict prints what the "on" setup adds over "off", as a share of the
+// gateway's own added latency (off minus direct).
+func capVerdict(label string, direct, off, on capResult) {
+	ownOff, ownOn := off.p50-direct.p50, on.p50-direct.p50
+	offP99, onP99 := off.p99-direct.p99, on.p99-direct.p99
+	if ownOff <= 0 || offP99 <= 0 {
+		return
+	}
+	fmt.Printf("%s %.0f µs p50 = %+.1f%%, %.0f µs p99 = %+.1f%% of the gateway's own added latency (target < 20%%); CPU %+.0f µs/call (spans, export, redaction, capture write — off the response path)\n",
+		label, us(ownOn-ownOff), 100*float64(ownOn-ownOff)/float64(ownOff), us(onP99-offP99), 100*float64(onP99-offP99)/float64(offP99), us(on.cpu-off.cpu))
 }
 
 // capRounds interleaves the setups so that load changes on a shared
@@ -244,15 +269,40 @@ telemetry: {langfuse: {host: "` + langfuse + `", public_key: pk-lf-b, secret_key
 	return config.Parse([]byte(y))
 }
 
+func capParseRates(s string) []int {
+	var rates []int
+	for _, l := range parseLoads(s) {
+		rates = append(rates, l.rate)
+	}
+	return rates
+}
+
+// capVariant is one way of building the gateway under test.
+type capVariant int
+
+const (
+	capOff      capVariant = iota // no telemetry, redaction or capture
+	capOn                         // all three, as shipped
+	capOnAtOnce                   // all three, background work started at once
+)
+
 // capGateway builds the gateway with or without telemetry, redaction and
 // capture, and serves it on a local listener.
-func capGateway(ctx context.Context, cfg *config.Config, on bool) (capSetup, func(), error) {
+func capGateway(ctx context.Context, cfg *config.Config, v capVariant) (capSetup, func(), error) {
+	on := v != capOff
 	table, err := router.Compile(cfg)
 	if err != nil {
 		return capSetup{}, nil, err
 	}
 	log := slog.New(slog.DiscardHandler)
 	o := gateway.Options{Config: cfg, Router: router.New(table), Logger: log}
+	name := "gateway, tracing+capture off"
+	switch v {
+	case capOn:
+		name = "gateway, tracing+capture on"
+	case capOnAtOnce:
+		name, o.HandoffSettle = "  on, background at once", -1
+	}
 	var closers []func()
 	flush := func() {}
 	if on {
@@ -269,10 +319,6 @@ func capGateway(ctx context.Context, cfg *config.Config, on bool) (capSetup, fun
 		return capSetup{}, nil, err
 	}
 	srv := httptest.NewServer(gw)
-	name := "gateway, tracing+capture off"
-	if on {
-		name = "gateway, tracing+capture on"
-	}
 	after := func() { gw.Wait(ctx); flush() }
 	return capSetup{name: name, url: srv.URL + "/v1/chat/completions", after: after}, func() {
 		srv.Close()
