@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"maps"
 	"slices"
+	"unicode/utf8"
 
 	"github.com/fledgling-ai/fledgling/internal/capture"
 	"github.com/fledgling-ai/fledgling/internal/jsonlit"
@@ -59,11 +60,33 @@ func (r *Redactor) JSON(doc []byte) []byte {
 
 // literal redacts one JSON string literal (quotes included). A literal
 // without escapes that matches nothing as raw bytes is left as it is
-// without decoding it.
+// without decoding it; one without escapes whose redaction needs none is
+// redacted in place of its bytes, which is what decoding, redacting and
+// encoding it would give.
 func (r *Redactor) literal(lit []byte) []byte {
-	if bytes.IndexByte(lit, '\\') < 0 && !r.matchesAny(lit) {
+	if bytes.IndexByte(lit, '\\') >= 0 {
+		return r.literalDecoded(lit)
+	}
+	if !r.matchesAny(lit) {
 		return lit
 	}
+	inner := lit[1 : len(lit)-1]
+	if !utf8.Valid(inner) {
+		return r.literalDecoded(lit)
+	}
+	red := r.Bytes(bytes.Clone(inner))
+	if bytes.Equal(red, inner) {
+		return lit
+	}
+	if needsJSONEscape(red) {
+		return r.literalDecoded(lit)
+	}
+	out := make([]byte, 0, len(red)+2)
+	return append(append(append(out, '"'), red...), '"')
+}
+
+// literalDecoded is literal by way of decoding and re-encoding.
+func (r *Redactor) literalDecoded(lit []byte) []byte {
 	var s string
 	if err := json.Unmarshal(lit, &s); err != nil {
 		return lit
@@ -77,4 +100,16 @@ func (r *Redactor) literal(lit []byte) []byte {
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(red)
 	return bytes.TrimRight(buf.Bytes(), "\n")
+}
+
+// needsJSONEscape reports whether encoding/json (HTML escaping off) would
+// write b other than as it is: quotes, backslashes, control characters,
+// U+2028, U+2029 and invalid UTF-8.
+func needsJSONEscape(b []byte) bool {
+	for _, c := range b {
+		if c == '"' || c == '\\' || c < 0x20 {
+			return true
+		}
+	}
+	return !utf8.Valid(b) || bytes.Contains(b, []byte("\u2028")) || bytes.Contains(b, []byte("\u2029"))
 }

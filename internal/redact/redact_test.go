@@ -123,3 +123,25 @@ func FuzzEmailWindowsMatchTheRegexp(f *testing.F) {
 		}
 	})
 }
+
+// The raw-bytes path of literal must give exactly what decoding, redacting
+// and re-encoding gives, whatever the literal and the replacement hold.
+func FuzzLiteralRawPathMatchesDecoding(f *testing.F) {
+	for _, s := range []string{"mail ops@example.com now", "key sk-provider-0123456789abcdef!", "é ops@example.com \u2028 x",
+		"ticket ACME-77 \x01", "bad \xff utf8 a@b.co", "plain text", "a@b.co\u2029", "ACME-1 ACME-2"} {
+		f.Add(s, "[REDACTED]")
+		f.Add(s, `"quoted" \ repl`)
+		f.Add(s, "line\u2028sep")
+	}
+	f.Fuzz(func(t *testing.T, s, repl string) {
+		r := New(config.Redaction{Builtins: []string{"email", "ipv4"}, Patterns: []string{`ACME-\d+`}, Replacement: repl})
+		r.AddSecret("sk-provider-0123456789abcdef")
+		lit := append(append([]byte{'"'}, s...), '"')
+		if bytes.IndexByte(lit[1:len(lit)-1], '"') >= 0 || bytes.IndexByte(lit, '\\') >= 0 || !json.Valid(lit) {
+			return // not a literal without escapes: literal decodes it anyway
+		}
+		if got, want := r.literal(lit), r.literalDecoded(lit); !bytes.Equal(got, want) {
+			t.Fatalf("literal %q, replacement %q: raw path %q, decoded %q", lit, repl, got, want)
+		}
+	})
+}
