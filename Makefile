@@ -42,6 +42,7 @@ fuzz: ## run the fuzz targets briefly
 	$(GO) test -run=^$$ -fuzz=FuzzDecodeRequest -fuzztime=10s ./gateway
 	$(GO) test -run=^$$ -fuzz=FuzzOnePassPathMatchesGJSON -fuzztime=10s ./internal/features
 	$(GO) test -run=^$$ -fuzz=FuzzEmailWindowsMatchTheRegexp -fuzztime=10s ./internal/redact
+	$(GO) test -run=^$$ -fuzz=FuzzLiteralRawPathMatchesDecoding -fuzztime=10s ./internal/redact
 
 demo: build ## the closed loop end to end with the traffic simulator (< 5 min), then the dashboard until Ctrl-C
 	CGO_ENABLED=0 $(GO) run -trimpath ./cmd/fledgling-demo $(DEMO_ARGS)
