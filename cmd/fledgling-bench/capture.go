@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -128,11 +129,11 @@ func capOverheadAt(ctx context.Context, setups []capSetup, calls, rate int) erro
 	if err != nil {
 		return err
 	}
-	fmt.Printf("%-30s %10s %10s %14s %14s %12s\n", "setup", "p50 µs", "p99 µs", "added p50 µs", "added p99 µs", "CPU µs/call")
+	fmt.Printf("%-30s %10s %10s %14s %14s %12s %12s\n", "setup", "p50 µs", "p99 µs", "added p50 µs", "added p99 µs", "CPU µs/call", "alloc KB/call")
 	for i, s := range setups {
 		r := res[i]
-		fmt.Printf("%-30s %10.0f %10.0f %14.0f %14.0f %12.0f\n", s.name, us(r.p50), us(r.p99),
-			us(r.p50-res[0].p50), us(r.p99-res[0].p99), us(r.cpu))
+		fmt.Printf("%-30s %10.0f %10.0f %14.0f %14.0f %12.0f %12.1f\n", s.name, us(r.p50), us(r.p99),
+			us(r.p50-res[0].p50), us(r.p99-res[0].p99), us(r.cpu), r.allocKB)
 	}
 	for i, label := range []string{"tracing+capture add", "  with background work started at once (before)"} {
 		capVerdict(label, res[0], res[1], res[2+i])
@@ -160,6 +161,7 @@ func capInterleaved(ctx context.Context, setups []capSetup, calls, rate int) ([]
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
 	lats := make([][]time.Duration, len(setups))
 	cpus := make([]time.Duration, len(setups))
+	allocs := make([]uint64, len(setups))
 	for _, s := range setups { // warm up connections and caches
 		for i := 0; i < 50; i++ {
 			if err := capCall(client, s.url); err != nil {
@@ -171,7 +173,7 @@ func capInterleaved(ctx context.Context, setups []capSetup, calls, rate int) ([]
 	per := max(calls/capRounds, 1)
 	for round := 0; round < capRounds; round++ {
 		for i, s := range setups {
-			cpu0 := capCPU()
+			cpu0, alloc0 := capCPU(), capAlloc()
 			l, err := capDrive(ctx, client, s.url, per, rate)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", s.name, err)
@@ -179,12 +181,13 @@ func capInterleaved(ctx context.Context, setups []capSetup, calls, rate int) ([]
 			lats[i] = append(lats[i], l...)
 			s.after() // background work counts towards CPU per call
 			cpus[i] += capCPU() - cpu0
+			allocs[i] += capAlloc() - alloc0
 		}
 	}
 	out := make([]capResult, len(setups))
 	for i, l := range lats {
 		sort.Slice(l, func(a, b int) bool { return l[a] < l[b] })
-		out[i] = capResult{p50: l[len(l)/2], p99: l[len(l)*99/100], cpu: cpus[i] / time.Duration(len(l))}
+		out[i] = capResult{p50: l[len(l)/2], p99: l[len(l)*99/100], cpu: cpus[i] / time.Duration(len(l)), allocKB: float64(allocs[i]) / 1024 / float64(len(l))}
 	}
 	return out, nil
 }
@@ -228,7 +231,17 @@ func capLoad() string {
 	return strings.Fields(string(b))[0]
 }
 
-type capResult struct{ p50, p99, cpu time.Duration }
+type capResult struct {
+	p50, p99, cpu time.Duration
+	allocKB       float64 // heap allocated per call, background work included
+}
+
+// capAlloc is the bytes the process has allocated on the heap so far.
+func capAlloc() uint64 {
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.TotalAlloc
+}
 
 func us(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
 

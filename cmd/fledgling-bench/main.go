@@ -33,7 +33,11 @@ func main() {
 	only := flag.String("only", "", "comma-separated sections to run (default all)")
 	quick := flag.Bool("quick", false, "shorter runs (smoke test of the harness)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	memprofile := flag.String("memprofile", "", "write a heap profile (allocations of the whole run) to this file at the end")
 	flag.Parse()
+	if *memprofile != "" {
+		defer writeHeapProfile(*memprofile)
+	}
 	if *cpuprofile != "" {
 		stopProfile, err := startCPUProfile(*cpuprofile)
 		if err != nil {
@@ -64,6 +68,18 @@ func main() {
 	if failed {
 		stop()
 		os.Exit(1)
+	}
+}
+
+func writeHeapProfile(path string) {
+	f, err := os.Create(path)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return
+	}
+	defer f.Close()
+	if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+		fmt.Fprintln(os.Stderr, err)
 	}
 }
 
