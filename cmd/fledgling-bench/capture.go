@@ -135,7 +135,7 @@ func capOverheadAt(ctx context.Context, setups []capSetup, calls, rate int) erro
 		fmt.Printf("%-30s %10.0f %10.0f %14.0f %14.0f %12.0f %12.1f\n", s.name, us(r.p50), us(r.p99),
 			us(r.p50-res[0].p50), us(r.p99-res[0].p99), us(r.cpu), r.allocKB)
 	}
-	for i, label := range []string{"tracing+capture add", "  with background work started at once (before)"} {
+	for i, label := range []string{"tracing+capture add", "  with background work started at once"} {
 		capVerdict(label, res[0], res[1], res[2+i])
 	}
 	return nil

@@ -179,3 +179,31 @@ func TestScanPagesThroughARouteAndTimeRange(t *testing.T) {
 		t.Fatalf("fn error must stop the scan: %v after %d", err, n)
 	}
 }
+
+// A whole batch is written as soon as it is queued, not at the next tick.
+func TestWriterWritesAFullBatchWithoutWaitingForTheInterval(t *testing.T) {
+	db := openDB(t, store.SQLite)
+	ctx := context.Background()
+	w := newTestWriter(t, db, func(o *Options) { o.FlushInterval, o.BatchSize = time.Hour, 8 })
+	for i := 0; i < 8; i++ {
+		w.Record(testRecord(i, "chat", "gpt-4o-mini"))
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		got, err := w.Query(ctx, Filter{})
+		if err == nil && len(got) == 8 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("a full batch of 8 was not written within 10s (flush interval 1h): %d stored, err %v", len(got), err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	w.Record(testRecord(8, "chat", "gpt-4o-mini")) // a partial batch waits for the tick or Close
+	if err := w.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := w.Query(ctx, Filter{}); len(got) != 9 {
+		t.Fatalf("Close left %d of 9 records", len(got))
+	}
+}

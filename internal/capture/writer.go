@@ -74,6 +74,7 @@ type Writer struct {
 	stop     chan struct{}
 	done     chan struct{}
 	flushReq chan chan struct{}
+	full     chan struct{} // a whole batch is queued
 
 	hooksMu sync.Mutex
 	hooks   []BatchHook
@@ -100,7 +101,7 @@ func NewWriter(s *Store, opt Options) (*Writer, error) {
 		return nil, err
 	}
 	w := &Writer{Store: s, opt: opt, queue: make(chan queued, opt.QueueSize), journal: j,
-		stop: make(chan struct{}), done: make(chan struct{}), flushReq: make(chan chan struct{}), failedReplays: map[string]int{}}
+		stop: make(chan struct{}), done: make(chan struct{}), flushReq: make(chan chan struct{}), full: make(chan struct{}, 1), failedReplays: map[string]int{}}
 	go w.run()
 	return w, nil
 }
@@ -129,6 +130,9 @@ func (w *Writer) Record(rec *Record) {
 	if !w.closed {
 		select {
 		case w.queue <- queued{rec: rec, at: time.Now()}:
+			if len(w.queue) >= w.opt.BatchSize {
+				w.signalFull()
+			}
 			return
 		default:
 		}
@@ -202,6 +206,16 @@ func (w *Writer) Written() uint64 { return w.written.Load() }
 // Lag is how long the last committed batch's oldest record waited in memory.
 func (w *Writer) Lag() time.Duration { return time.Duration(w.lagNanos.Load()) }
 
+// signalFull wakes the writer goroutine for a full batch. Records are not
+// received one by one: each would wake the goroutine. They wait in the
+// queue until a batch is full or the flush interval ticks.
+func (w *Writer) signalFull() {
+	select {
+	case w.full <- struct{}{}:
+	default:
+	}
+}
+
 func (w *Writer) run() {
 	defer close(w.done)
 	t := time.NewTicker(w.opt.FlushInterval)
@@ -209,26 +223,26 @@ func (w *Writer) run() {
 	batch := make([]queued, 0, w.opt.BatchSize)
 	for {
 		select {
-		case q := <-w.queue:
-			batch = w.fill(append(batch, q))
-			if len(batch) >= w.opt.BatchSize {
-				w.safeFlush(batch)
-				batch = batch[:0]
-			}
+		case <-w.full:
+			w.writeFullBatches(batch)
 		case <-t.C:
-			if len(batch) > 0 {
-				w.safeFlush(batch)
-				batch = batch[:0]
-			}
+			w.writeQueued(batch)
 			w.safeMaintain()
 		case req := <-w.flushReq:
 			w.writeQueued(batch)
-			batch = batch[:0]
 			close(req)
 		case <-w.stop:
 			w.drain(batch)
 			return
 		}
+	}
+}
+
+// writeFullBatches writes batches while a whole one is queued; the rest
+// waits for the next tick.
+func (w *Writer) writeFullBatches(batch []queued) {
+	for len(w.queue) >= w.opt.BatchSize {
+		w.safeFlush(w.fill(batch[:0]))
 	}
 }
 
@@ -243,12 +257,11 @@ func (w *Writer) drain(batch []queued) {
 // writeQueued writes the batch and everything in the queue now.
 func (w *Writer) writeQueued(batch []queued) {
 	for {
-		batch = w.fill(batch)
+		batch = w.fill(batch[:0])
 		if len(batch) == 0 {
 			return
 		}
 		w.safeFlush(batch)
-		batch = batch[:0]
 	}
 }
 

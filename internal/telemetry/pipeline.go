@@ -11,17 +11,28 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
 
-// pipeline is one export destination. Spans are handed over through a
-// bounded channel: when it is full the span is dropped and counted, so
-// ending a span never waits on an exporter. A goroutine feeds a blocking
-// BatchSpanProcessor (which batches, retries and exports) from the channel.
+// pipeline is one export destination: it batches ended spans and exports
+// them from one goroutine. Ending a span only appends it to a buffer under
+// a mutex; it never waits on an exporter and never wakes a goroutine, except
+// once per full batch. A buffer at its bound drops the span and counts it.
+// (The SDK's BatchSpanProcessor woke its goroutine for every span, and a
+// channel in front of it — needed so that ending a span never blocked — did
+// the same once more: four goroutine wake-ups per call on two spans.)
 type pipeline struct {
 	name      string
 	ownOnly   bool            // only spans of Fledgling's tracer (Langfuse)
 	drop      map[string]bool // attributes this destination never receives
-	ch        chan sdktrace.ReadOnlySpan
-	next      sdktrace.SpanProcessor
-	inflight  atomic.Int64
+	exp       sdktrace.SpanExporter
+	queueSize int
+	batchSize int
+	interval  time.Duration
+
+	mu   sync.Mutex
+	buf  []sdktrace.ReadOnlySpan // ended, not yet taken for export
+	free []sdktrace.ReadOnlySpan // the other buffer, reused
+
+	exportMu  sync.Mutex // one export at a time, in order
+	full      chan struct{}
 	dropped   atomic.Uint64
 	stop      chan struct{}
 	done      chan struct{}
@@ -37,19 +48,20 @@ type pipelineOptions struct {
 	interval  time.Duration
 }
 
+// exportTimeout bounds one export call.
+const exportTimeout = 10 * time.Second
+
 func newPipeline(exp sdktrace.SpanExporter, o pipelineOptions) *pipeline {
-	p := &pipeline{name: o.name, ownOnly: o.ownOnly, drop: o.drop,
-		ch: make(chan sdktrace.ReadOnlySpan, o.queueSize),
-		next: sdktrace.NewBatchSpanProcessor(exp, sdktrace.WithBlocking(), sdktrace.WithMaxQueueSize(o.batchSize*2),
-			sdktrace.WithMaxExportBatchSize(o.batchSize), sdktrace.WithBatchTimeout(o.interval), sdktrace.WithExportTimeout(10*time.Second)),
-		stop: make(chan struct{}), done: make(chan struct{})}
+	p := &pipeline{name: o.name, ownOnly: o.ownOnly, drop: o.drop, exp: exp, queueSize: o.queueSize,
+		batchSize: min(o.batchSize, o.queueSize), interval: o.interval,
+		full: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	go p.run()
 	return p
 }
 
 func (p *pipeline) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
 
-// OnEnd enqueues without blocking; a full queue drops the span.
+// OnEnd buffers the span without blocking; a full buffer drops it.
 func (p *pipeline) OnEnd(s sdktrace.ReadOnlySpan) {
 	if p.ownOnly && s.InstrumentationScope().Name != tracerName {
 		return
@@ -57,58 +69,90 @@ func (p *pipeline) OnEnd(s sdktrace.ReadOnlySpan) {
 	if len(p.drop) > 0 {
 		s = without(s, p.drop)
 	}
-	p.inflight.Add(1)
-	select {
-	case p.ch <- s:
-	default:
-		p.inflight.Add(-1)
+	p.mu.Lock()
+	n := len(p.buf)
+	if n < p.queueSize {
+		p.buf = append(p.buf, s)
+	}
+	p.mu.Unlock()
+	switch {
+	case n >= p.queueSize:
 		p.dropped.Add(1)
+	case n+1 == p.batchSize:
+		select {
+		case p.full <- struct{}{}:
+		default:
+		}
 	}
 }
 
+// run exports a batch when one is full and everything buffered at each
+// interval, until Shutdown.
 func (p *pipeline) run() {
 	defer close(p.done)
+	t := time.NewTicker(p.interval)
+	defer t.Stop()
 	for {
 		select {
-		case s := <-p.ch:
-			p.next.OnEnd(s)
-			p.inflight.Add(-1)
+		case <-p.full:
+		case <-t.C:
 		case <-p.stop:
-			for {
-				select {
-				case s := <-p.ch:
-					p.next.OnEnd(s)
-					p.inflight.Add(-1)
-				default:
-					return
-				}
-			}
+			p.exportBuffered(context.Background())
+			return
 		}
+		p.exportBuffered(context.Background())
 	}
 }
 
-// Depth is the number of spans waiting for the batch processor.
-func (p *pipeline) Depth() int { return len(p.ch) }
+// exportBuffered exports everything buffered now, in batches, and reports
+// the first error.
+func (p *pipeline) exportBuffered(ctx context.Context) error {
+	p.exportMu.Lock()
+	defer p.exportMu.Unlock()
+	p.mu.Lock()
+	spans := p.buf
+	p.buf, p.free = p.free[:0], nil
+	p.mu.Unlock()
+	var first error
+	for rest := spans; len(rest) > 0; {
+		n := min(len(rest), p.batchSize)
+		if err := p.exportBatch(ctx, rest[:n]); err != nil && first == nil {
+			first = err
+		}
+		rest = rest[n:]
+	}
+	clear(spans)
+	p.mu.Lock()
+	p.free = spans[:0]
+	p.mu.Unlock()
+	return first
+}
 
-// Dropped counts spans dropped because the queue was full.
+func (p *pipeline) exportBatch(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
+	ctx, cancel := context.WithTimeout(ctx, exportTimeout)
+	defer cancel()
+	return p.exp.ExportSpans(ctx, spans)
+}
+
+// Depth is the number of spans waiting for export.
+func (p *pipeline) Depth() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.buf)
+}
+
+// Dropped counts spans dropped because the buffer was full.
 func (p *pipeline) Dropped() uint64 { return p.dropped.Load() }
 
-// ForceFlush waits until the queue has been handed over, then flushes the
-// batch processor.
+// ForceFlush exports everything ended so far.
 func (p *pipeline) ForceFlush(ctx context.Context) error {
-	for p.inflight.Load() > 0 {
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("flush %s spans: %w", p.name, ctx.Err())
-		case <-p.done:
-			return p.next.ForceFlush(ctx)
-		case <-time.After(2 * time.Millisecond):
-		}
+	if err := p.exportBuffered(ctx); err != nil {
+		return fmt.Errorf("flush %s spans: %w", p.name, err)
 	}
-	return p.next.ForceFlush(ctx)
+	return ctx.Err()
 }
 
-// Shutdown drains the queue into the batch processor and shuts it down.
+// Shutdown exports what is buffered and shuts the exporter down.
 func (p *pipeline) Shutdown(ctx context.Context) error {
 	p.closeOnce.Do(func() { close(p.stop) })
 	select {
@@ -116,7 +160,7 @@ func (p *pipeline) Shutdown(ctx context.Context) error {
 	case <-ctx.Done():
 		return fmt.Errorf("shutdown %s spans: %w", p.name, ctx.Err())
 	}
-	return p.next.Shutdown(ctx)
+	return p.exp.Shutdown(ctx)
 }
 
 // filteredSpan hides some attributes of a span.
