@@ -60,7 +60,8 @@ func Start(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Handle, 
 	for _, loop := range s.loops {
 		go runLoop(loopCtx, log, loop)
 	}
-	go s.reloadLoop(loopCtx, h.reload)
+	reloadDone := make(chan struct{})
+	go func() { defer close(reloadDone); s.reloadLoop(loopCtx, h.reload) }()
 	log.Info("fledgling listening", "addr", h.Addr, "config", cfg.Path)
 	go func() {
 		defer close(h.done)
@@ -70,6 +71,7 @@ func Start(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Handle, 
 			h.err = err
 		}
 		stopLoops()
+		<-reloadDone // a reload in progress finishes before shutdown reads the config
 		if err := s.shutdown(srv); err != nil && h.err == nil {
 			h.err = err
 		}

@@ -2,11 +2,15 @@ package telemetry
 
 import (
 	"context"
+	"encoding/binary"
+	"math/rand/v2"
 	"strconv"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/fledgling-ai/fledgling/internal/capture"
@@ -45,15 +49,47 @@ func (t *Telemetry) clientSpan(ctx context.Context, rec *capture.Record, d *call
 		attrs = append(attrs, attribute.String(keyErrorType, status), attribute.String(keyLFLevel, "ERROR"),
 			attribute.String(keyLFStatusMessage, msg))
 	}
-	// Attributes are set after Start rather than through WithAttributes,
-	// which would copy the whole slice once more into the start config.
-	_, span := t.tracer.Start(ctx, d.operation+" "+reqModel, trace.WithSpanKind(trace.SpanKindClient),
-		trace.WithTimestamp(start))
-	span.SetAttributes(attrs...)
+	var st sdktrace.Status
 	if failed {
-		span.SetStatus(codes.Error, msg)
+		st = sdktrace.Status{Code: codes.Error, Description: msg}
 	}
-	span.End(trace.WithTimestamp(start.Add(a.Duration)))
+	t.emitEnded(trace.SpanFromContext(ctx), d.operation+" "+reqModel, start, start.Add(a.Duration), attrs, st)
+}
+
+// emitEnded hands a CLIENT span, complete when it is built, straight to
+// the span processors. Fledgling writes these spans after the attempt
+// ended, so the SDK's live-span machinery (a recording span, a copy of the
+// attributes, their de-duplication and the snapshot at End) would only
+// copy them three times: it was the largest cost of tracing a call. What
+// the processors receive is what the SDK would have given them: the
+// parent's trace, flags, instrumentation scope and resource, a fresh random
+// span id, and attributes without duplicate keys
+// (TestFinishedSpansHaveNoDuplicateKeys).
+// The SDK's attribute limits (OTEL_SPAN_ATTRIBUTE_*) are not applied here;
+// content is bounded by telemetry.max_content_bytes instead.
+func (t *Telemetry) emitEnded(server trace.Span, name string, start, end time.Time, attrs []attribute.KeyValue, st sdktrace.Status) {
+	srv, ok := server.(sdktrace.ReadOnlySpan) // the SDK's SERVER span of this call
+	parent := server.SpanContext()
+	if !ok || !parent.IsSampled() {
+		return
+	}
+	sc := trace.NewSpanContext(trace.SpanContextConfig{TraceID: parent.TraceID(), SpanID: newSpanID(),
+		TraceFlags: parent.TraceFlags(), TraceState: parent.TraceState()})
+	span := tracetest.SpanStub{Name: name, SpanContext: sc, Parent: parent, SpanKind: trace.SpanKindClient,
+		StartTime: start, EndTime: end, Attributes: attrs, Status: st, Resource: srv.Resource(),
+		InstrumentationScope: srv.InstrumentationScope()}.Snapshot()
+	for _, p := range t.processors {
+		p.OnEnd(span)
+	}
+}
+
+// newSpanID is a random, non-zero span id, as the SDK's generator makes.
+func newSpanID() trace.SpanID {
+	var id trace.SpanID
+	for !id.IsValid() {
+		binary.BigEndian.PutUint64(id[:], rand.Uint64())
+	}
+	return id
 }
 
 func (t *Telemetry) attemptAttrs(rec *capture.Record, d *callDesc, a capture.Attempt, reqModel string, idx int, final bool) []attribute.KeyValue {

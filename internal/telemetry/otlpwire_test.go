@@ -113,7 +113,7 @@ func TestOwnEncodingOfFinishedCallsEqualsTheOfficialExporters(t *testing.T) {
 	tel := newTestTelemetry(t, testConfig(""))
 	tel.lfContent = true
 	rec := tracetest.NewSpanRecorder()
-	tel.tp.RegisterSpanProcessor(rec)
+	tel.registerProcessor(rec)
 	req := httptest.NewRequest("POST", "/v1/chat/completions", nil)
 	for _, r := range []*capture.Record{chatRecord(), streamRecord(), toolRecord()} {
 		tel.Finish(tel.Start(context.Background(), req), r)
@@ -158,5 +158,57 @@ func TestOTLPHTTPRetriesThrottlingAndGivesUpOnABadRequest(t *testing.T) {
 	defer cancel()
 	if err := exp.ExportSpans(ctx, spans); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("503 until the deadline: err %v", err)
+	}
+}
+
+// CLIENT spans are built complete and handed to the processors without the
+// SDK's de-duplication: no span of a finished call may carry a key twice,
+// and each CLIENT span is a child of its call's SERVER span, in the same
+// trace, scope and resource, with a span id of its own.
+func TestFinishedSpansHaveNoDuplicateKeys(t *testing.T) {
+	tel := newTestTelemetry(t, testConfig(""))
+	tel.lfContent, tel.semContent = true, true
+	rec := tracetest.NewSpanRecorder()
+	tel.registerProcessor(rec)
+	req := httptest.NewRequest("POST", "/v1/chat/completions", nil)
+	for _, r := range []*capture.Record{chatRecord(), streamRecord(), toolRecord(), embeddingRecord(), errorRecord()} {
+		tel.Finish(tel.Start(context.Background(), req), r)
+	}
+	servers := map[trace.SpanID]sdktrace.ReadOnlySpan{}
+	ids := map[trace.SpanID]bool{}
+	for _, s := range rec.Ended() {
+		seen := map[attribute.Key]bool{}
+		for _, kv := range s.Attributes() {
+			if seen[kv.Key] {
+				t.Errorf("span %q carries %s twice", s.Name(), kv.Key)
+			}
+			seen[kv.Key] = true
+		}
+		if ids[s.SpanContext().SpanID()] {
+			t.Errorf("span id %s used twice", s.SpanContext().SpanID())
+		}
+		ids[s.SpanContext().SpanID()] = true
+		if s.SpanKind() == trace.SpanKindServer {
+			servers[s.SpanContext().SpanID()] = s
+		}
+	}
+	clients := 0
+	for _, s := range rec.Ended() {
+		if s.SpanKind() != trace.SpanKindClient {
+			continue
+		}
+		clients++
+		srv, ok := servers[s.Parent().SpanID()]
+		switch {
+		case !ok:
+			t.Errorf("CLIENT span %q has no SERVER parent", s.Name())
+		case srv.SpanContext().TraceID() != s.SpanContext().TraceID() || !s.SpanContext().IsSampled():
+			t.Errorf("CLIENT span %q: trace or flags differ from its SERVER span", s.Name())
+		case srv.InstrumentationScope() != s.InstrumentationScope() || srv.Resource() != s.Resource():
+			t.Errorf("CLIENT span %q: scope or resource differ from its SERVER span", s.Name())
+		}
+	}
+	if len(servers) != 5 || clients != 7 { // the error record made three attempts
+		t.Fatalf("%d SERVER and %d CLIENT spans; want 5 and 7", len(servers), clients)
 	}
 }

@@ -53,6 +53,9 @@ type Telemetry struct {
 	lfContent  bool // Langfuse wants prompts and completions
 	semContent bool // the generic backend wants them (semconv form)
 	providers  atomic.Pointer[map[string]providerInfo]
+	// processors receive spans built complete (emitEnded): the same
+	// processors as the tracer provider's.
+	processors []sdktrace.SpanProcessor
 }
 
 // New builds the tracer provider and its export destinations: Langfuse when
@@ -79,6 +82,9 @@ func New(ctx context.Context, cfg config.Telemetry, opt Options) (*Telemetry, er
 			return nil, err
 		}
 		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(p))
+	}
+	for _, p := range t.pipelines {
+		t.processors = append(t.processors, p)
 	}
 	t.tp = sdktrace.NewTracerProvider(tpOpts...)
 	t.tracer = t.tp.Tracer(tracerName, trace.WithInstrumentationVersion(opt.Version))
@@ -151,6 +157,13 @@ func (t *Telemetry) addPipeline(exp sdktrace.SpanExporter, name string, ownOnly 
 	t.pipelines = append(t.pipelines, p)
 	t.metrics.RegisterQueue("spans_"+name, p.Depth, p.Dropped)
 	return p
+}
+
+// registerProcessor adds a span processor after New (tests observe spans
+// this way): it sees the tracer's spans and those built complete.
+func (t *Telemetry) registerProcessor(p sdktrace.SpanProcessor) {
+	t.tp.RegisterSpanProcessor(p)
+	t.processors = append(t.processors, p)
 }
 
 // SetProviders replaces the provider descriptions (on config reload).
