@@ -3,6 +3,7 @@ package openai
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"testing"
 
 	"github.com/tidwall/gjson"
@@ -45,6 +46,16 @@ func TestCountJSONRoundTrip(t *testing.T) {
 	}
 	if out != in {
 		t.Fatalf("round trip %s gave %+v, want %+v", b, out, in)
+	}
+	for _, n := range []int64{0, 7, -5, 1 << 53, math.MaxInt64, math.MinInt64} {
+		got, _ := json.Marshal(Some(n))
+		want, _ := json.Marshal(n)
+		if string(got) != string(want) {
+			t.Errorf("Some(%d) marshals as %s, want %s", n, got, want)
+		}
+	}
+	if got, _ := json.Marshal(Count{}); string(got) != "null" {
+		t.Errorf("absent count marshals as %s", got)
 	}
 }
 

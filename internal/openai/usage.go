@@ -2,6 +2,7 @@ package openai
 
 import (
 	"encoding/json"
+	"strconv"
 
 	"github.com/tidwall/gjson"
 )
@@ -31,12 +32,13 @@ func (c Count) Or(def int64) int64 {
 // Present reports whether the count was reported.
 func (c Count) Present() bool { return c.ok }
 
-// MarshalJSON writes null when absent.
+// MarshalJSON writes null when absent (strconv, as json.Marshal would
+// write an int64, without a reflective marshal per count).
 func (c Count) MarshalJSON() ([]byte, error) {
 	if !c.ok {
 		return []byte("null"), nil
 	}
-	return json.Marshal(c.n)
+	return strconv.AppendInt(make([]byte, 0, 20), c.n, 10), nil
 }
 
 // UnmarshalJSON reads null as absent.
