@@ -53,31 +53,34 @@ func (t *Telemetry) clientSpan(ctx context.Context, rec *capture.Record, d *call
 	if failed {
 		st = sdktrace.Status{Code: codes.Error, Description: msg}
 	}
-	t.emitEnded(trace.SpanFromContext(ctx), d.operation+" "+reqModel, start, start.Add(a.Duration), attrs, st)
-}
-
-// emitEnded hands a CLIENT span, complete when it is built, straight to
-// the span processors. Fledgling writes these spans after the attempt
-// ended, so the SDK's live-span machinery (a recording span, a copy of the
-// attributes, their de-duplication and the snapshot at End) would only
-// copy them three times: it was the largest cost of tracing a call. What
-// the processors receive is what the SDK would have given them: the
-// parent's trace, flags, instrumentation scope and resource, a fresh random
-// span id, and attributes without duplicate keys
-// (TestFinishedSpansHaveNoDuplicateKeys).
-// The SDK's attribute limits (OTEL_SPAN_ATTRIBUTE_*) are not applied here;
-// content is bounded by telemetry.max_content_bytes instead.
-func (t *Telemetry) emitEnded(server trace.Span, name string, start, end time.Time, attrs []attribute.KeyValue, st sdktrace.Status) {
-	srv, ok := server.(sdktrace.ReadOnlySpan) // the SDK's SERVER span of this call
-	parent := server.SpanContext()
-	if !ok || !parent.IsSampled() {
+	srv, _ := ctx.Value(serverKey{}).(*serverState)
+	if srv == nil {
 		return
 	}
-	sc := trace.NewSpanContext(trace.SpanContextConfig{TraceID: parent.TraceID(), SpanID: newSpanID(),
-		TraceFlags: parent.TraceFlags(), TraceState: parent.TraceState()})
-	span := tracetest.SpanStub{Name: name, SpanContext: sc, Parent: parent, SpanKind: trace.SpanKindClient,
-		StartTime: start, EndTime: end, Attributes: attrs, Status: st, Resource: srv.Resource(),
-		InstrumentationScope: srv.InstrumentationScope()}.Snapshot()
+	t.emitEnded(srv.sc, trace.SpanContext{}, trace.SpanKindClient, d.operation+" "+reqModel, start, start.Add(a.Duration), attrs, st)
+}
+
+// emitEnded hands a span, complete when it is built, straight to the span
+// processors. Fledgling writes its spans once the call is over, so the
+// SDK's live-span machinery (a recording span, a copy of the attributes,
+// their de-duplication and the snapshot at End) would only copy them three
+// times: it was the largest cost of tracing a call, and it ran on the
+// request path for the SERVER span. What the processors receive is what the
+// SDK would have given them: the parent's trace and state, sampled (the
+// provider samples always), Fledgling's instrumentation scope and resource,
+// and attributes without duplicate keys (TestFinishedSpansHaveNoDuplicateKeys,
+// and the official exporter's encoding of them is checked against ours).
+// sc is the span's own context; when it is empty, a new span id in the
+// parent's trace is used. The SDK's attribute limits (OTEL_SPAN_ATTRIBUTE_*)
+// are not applied; content is bounded by telemetry.max_content_bytes.
+func (t *Telemetry) emitEnded(parent, sc trace.SpanContext, kind trace.SpanKind, name string, start, end time.Time, attrs []attribute.KeyValue, st sdktrace.Status) {
+	if !sc.IsValid() {
+		sc = trace.NewSpanContext(trace.SpanContextConfig{TraceID: parent.TraceID(), SpanID: newSpanID(),
+			TraceFlags: trace.FlagsSampled, TraceState: parent.TraceState()})
+	}
+	span := tracetest.SpanStub{Name: name, SpanContext: sc, Parent: parent, SpanKind: kind,
+		StartTime: start, EndTime: end, Attributes: attrs, Status: st, Resource: t.res,
+		InstrumentationScope: t.scope}.Snapshot()
 	for _, p := range t.processors {
 		p.OnEnd(span)
 	}
@@ -88,6 +91,16 @@ func newSpanID() trace.SpanID {
 	var id trace.SpanID
 	for !id.IsValid() {
 		binary.BigEndian.PutUint64(id[:], rand.Uint64())
+	}
+	return id
+}
+
+// newTraceID is a random, non-zero trace id.
+func newTraceID() trace.TraceID {
+	var id trace.TraceID
+	for !id.IsValid() {
+		binary.BigEndian.PutUint64(id[:8], rand.Uint64())
+		binary.BigEndian.PutUint64(id[8:], rand.Uint64())
 	}
 	return id
 }

@@ -4,10 +4,12 @@ import (
 	"context"
 	"net/http"
 	"strings"
+	"time"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/propagation"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/fledgling-ai/fledgling/internal/capture"
@@ -23,10 +25,17 @@ const (
 
 type serverKey struct{}
 
-// serverState is what Start leaves in the context for Finish.
+// serverState is what Start leaves in the context for Finish: the SERVER
+// span's identity and opening attributes. The span itself is built complete
+// in Finish (emitEnded); until then the context carries only its span
+// context, which is all that logs, captures and the traceparent sent
+// upstream need.
 type serverState struct {
-	span  trace.Span
-	hints headerHints
+	sc, parent trace.SpanContext
+	name       string
+	start      time.Time
+	attrs      []attribute.KeyValue
+	hints      headerHints
 }
 
 type headerHints struct {
@@ -38,10 +47,25 @@ type headerHints struct {
 // traceparent when there is one, and returns a context carrying it.
 func (t *Telemetry) Start(ctx context.Context, r *http.Request) context.Context {
 	ctx = t.prop.Extract(ctx, propagation.HeaderCarrier(r.Header))
-	ctx, span := t.tracer.Start(ctx, r.Method+" "+r.URL.Path, trace.WithSpanKind(trace.SpanKindServer),
-		trace.WithAttributes(attribute.String(keyHTTPMethod, r.Method), attribute.String(keyURLPath, r.URL.Path),
-			attribute.String(keyHTTPRoute, r.URL.Path), attribute.String(keyUserAgent, r.UserAgent())))
-	return context.WithValue(ctx, serverKey{}, &serverState{span: span, hints: hintsFrom(r.Header)})
+	st := t.openServer(ctx, r.Method+" "+r.URL.Path, time.Now())
+	st.attrs = []attribute.KeyValue{attribute.String(keyHTTPMethod, r.Method), attribute.String(keyURLPath, r.URL.Path),
+		attribute.String(keyHTTPRoute, r.URL.Path), attribute.String(keyUserAgent, r.UserAgent())}
+	st.hints = hintsFrom(r.Header)
+	return context.WithValue(trace.ContextWithSpanContext(ctx, st.sc), serverKey{}, st)
+}
+
+// openServer gives the SERVER span its identity: the caller's trace (or a
+// new one), a new span id, sampled (the tracer provider samples always) and
+// the caller's trace state.
+func (t *Telemetry) openServer(ctx context.Context, name string, start time.Time) *serverState {
+	parent := trace.SpanContextFromContext(ctx)
+	tid := parent.TraceID()
+	if !tid.IsValid() {
+		tid = newTraceID()
+	}
+	sc := trace.NewSpanContext(trace.SpanContextConfig{TraceID: tid, SpanID: newSpanID(),
+		TraceFlags: trace.FlagsSampled, TraceState: parent.TraceState()})
+	return &serverState{sc: sc, parent: parent, name: name, start: start}
 }
 
 func hintsFrom(h http.Header) headerHints {
@@ -71,15 +95,13 @@ func (t *Telemetry) Finish(ctx context.Context, rec *capture.Record) {
 	st, _ := ctx.Value(serverKey{}).(*serverState)
 	if rec == nil {
 		if st != nil {
-			st.span.End()
+			t.emitEnded(st.parent, st.sc, trace.SpanKindServer, st.name, st.start, time.Now(), st.attrs, sdktrace.Status{})
 		}
 		return
 	}
 	if st == nil {
-		var span trace.Span
-		ctx, span = t.tracer.Start(ctx, "POST "+pathOf(rec.Kind), trace.WithSpanKind(trace.SpanKindServer),
-			trace.WithTimestamp(rec.Time))
-		st = &serverState{span: span}
+		st = t.openServer(ctx, "POST "+pathOf(rec.Kind), rec.Time)
+		ctx = trace.ContextWithSpanContext(ctx, st.sc)
 	}
 	d := t.describe(rec, st.hints)
 	c := buildContent(rec, d.body, t.maxContent, t.lfContent, t.semContent)
@@ -88,7 +110,7 @@ func (t *Telemetry) Finish(ctx context.Context, rec *capture.Record) {
 		t.clientSpan(ctx, rec, d, &c, attempts[i], i, i == len(attempts)-1)
 	}
 	t.metrics.observeCall(ctx, rec, d)
-	t.endServer(st.span, rec, d, &c)
+	t.endServer(st, rec, d, &c)
 }
 
 func pathOf(k capture.Kind) string {
@@ -121,9 +143,11 @@ func (t *Telemetry) describe(rec *capture.Record, hints headerHints) *callDesc {
 	return d
 }
 
-// endServer sets the call's outcome on the SERVER span and ends it.
-func (t *Telemetry) endServer(span trace.Span, rec *capture.Record, d *callDesc, c *content) {
-	attrs := make([]attribute.KeyValue, 0, 16+len(d.trace))
+// endServer emits the SERVER span with the call's outcome. It ends when the
+// answer did: the record's time plus its latency.
+func (t *Telemetry) endServer(st *serverState, rec *capture.Record, d *callDesc, c *content) {
+	attrs := make([]attribute.KeyValue, 0, 20+len(d.trace)+len(st.attrs))
+	attrs = append(attrs, st.attrs...)
 	attrs = append(attrs,
 		attribute.Int(keyHTTPStatus, rec.Status), attribute.String(keyOperation, d.operation),
 		attribute.String(keyPublicModel, firstNonEmpty(rec.AnsweringModel, rec.RequestedModel)),
@@ -137,15 +161,19 @@ func (t *Telemetry) endServer(span trace.Span, rec *capture.Record, d *callDesc,
 	if rec.Truncated {
 		attrs = append(attrs, attribute.Bool(keyTruncated, true))
 	}
+	var status sdktrace.Status
 	if et := errorType(rec); et != "" {
 		attrs = append(attrs, attribute.String(keyErrorType, et), attribute.String(keyLFLevel, "ERROR"))
 		attrs = appendNonEmpty(attrs, keyLFStatusMessage, rec.ErrorMessage)
 		if rec.Status >= 500 || rec.Status == 0 || rec.Truncated {
-			span.SetStatus(codes.Error, firstNonEmpty(rec.ErrorMessage, et))
+			status = sdktrace.Status{Code: codes.Error, Description: firstNonEmpty(rec.ErrorMessage, et)}
 		}
 	}
-	span.SetAttributes(attrs...)
-	span.End()
+	end := st.start.Add(rec.Latency)
+	if !rec.Time.IsZero() {
+		end = rec.Time.Add(rec.Latency)
+	}
+	t.emitEnded(st.parent, st.sc, trace.SpanKindServer, st.name, st.start, end, attrs, status)
 }
 
 func appendNonEmpty(attrs []attribute.KeyValue, key, v string) []attribute.KeyValue {

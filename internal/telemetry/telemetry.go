@@ -13,9 +13,9 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
 	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/sdk/instrumentation"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	"go.opentelemetry.io/otel/trace"
 
 	"github.com/fledgling-ai/fledgling/internal/config"
 )
@@ -42,7 +42,6 @@ type Options struct {
 // Finish emits the CLIENT spans and metrics of a completed call.
 type Telemetry struct {
 	tp         *sdktrace.TracerProvider
-	tracer     trace.Tracer
 	prop       propagation.TextMapPropagator
 	metrics    *Metrics
 	log        *slog.Logger
@@ -53,9 +52,12 @@ type Telemetry struct {
 	lfContent  bool // Langfuse wants prompts and completions
 	semContent bool // the generic backend wants them (semconv form)
 	providers  atomic.Pointer[map[string]providerInfo]
-	// processors receive spans built complete (emitEnded): the same
-	// processors as the tracer provider's.
+	// Fledgling's spans are built complete (emitEnded) and go to these
+	// processors, which the tracer provider also holds (it flushes and shuts
+	// them down, and serves any other instrumentation).
 	processors []sdktrace.SpanProcessor
+	res        *resource.Resource
+	scope      instrumentation.Scope
 }
 
 // New builds the tracer provider and its export destinations: Langfuse when
@@ -68,6 +70,7 @@ func New(ctx context.Context, cfg config.Telemetry, opt Options) (*Telemetry, er
 		maxContent: cfg.MaxContentBytes, prop: propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{})}
 	t.SetProviders(opt.Providers)
 	res := Resource(cfg, opt.Version)
+	t.res, t.scope = res, instrumentation.Scope{Name: tracerName, Version: opt.Version}
 	tpOpts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res), sdktrace.WithSampler(sdktrace.AlwaysSample())}
 	if cfg.Langfuse.Host != "" {
 		p, err := t.langfusePipeline(ctx, cfg, opt)
@@ -87,7 +90,6 @@ func New(ctx context.Context, cfg config.Telemetry, opt Options) (*Telemetry, er
 		t.processors = append(t.processors, p)
 	}
 	t.tp = sdktrace.NewTracerProvider(tpOpts...)
-	t.tracer = t.tp.Tracer(tracerName, trace.WithInstrumentationVersion(opt.Version))
 	return t, nil
 }
 
