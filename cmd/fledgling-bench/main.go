@@ -14,6 +14,9 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/fledgling-ai/fledgling/internal/config"
+	"github.com/fledgling-ai/fledgling/internal/gctune"
 )
 
 // section is one benchmark group, e.g. "gateway" or "capture".
@@ -37,6 +40,12 @@ func main() {
 	flag.Parse()
 	if *memprofile != "" {
 		defer writeHeapProfile(*memprofile)
+	}
+	// The service keeps a GC heap floor (server.gc_heap_floor_mb); so does
+	// the process that measures it. GOGC / GOMEMLIMIT in the environment
+	// turn it off, as they do for the service.
+	if t := gctune.Start(uint64(config.DefaultGCHeapFloorMB) << 20); t != nil {
+		fmt.Printf("GC heap floor %d MiB (as server.gc_heap_floor_mb's default)\n", config.DefaultGCHeapFloorMB)
 	}
 	if *cpuprofile != "" {
 		stopProfile, err := startCPUProfile(*cpuprofile)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/fledgling-ai/fledgling/gateway"
 	"github.com/fledgling-ai/fledgling/internal/config"
+	"github.com/fledgling-ai/fledgling/internal/gctune"
 	"github.com/fledgling-ai/fledgling/internal/store"
 	"github.com/fledgling-ai/fledgling/router"
 )
@@ -81,6 +82,10 @@ func Start(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Handle, 
 
 // build creates the services in dependency order.
 func (s *services) build(ctx context.Context) error {
+	if t := gctune.Start(s.cfg.Server.GCHeapFloor()); t != nil {
+		s.log.Info("gc heap floor", "mib", s.cfg.Server.GCHeapFloorMB, "gogc", t.Percent())
+		s.onClose(func(context.Context) error { t.Stop(); return nil })
+	}
 	db, err := store.Open(ctx, s.cfg.Storage.DSN)
 	if err != nil {
 		return err

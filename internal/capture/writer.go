@@ -39,7 +39,7 @@ func (o *Options) setDefaults() {
 		o.FlushInterval = 200 * time.Millisecond
 	}
 	if o.BatchSize <= 0 {
-		o.BatchSize = 512
+		o.BatchSize = config.DefaultBatchSize
 	}
 	if o.QueueSize <= 0 {
 		o.QueueSize = 65536

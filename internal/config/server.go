@@ -15,6 +15,23 @@ type Server struct {
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
 	// LogLevel is debug, info, warn or error. Default info.
 	LogLevel string `yaml:"log_level"`
+	// GCHeapFloorMB keeps the Go garbage collector's heap goal at or above
+	// this many MiB, so a small live heap is not collected several times a
+	// second (each cycle pauses calls in flight). Above half the floor GOGC=100
+	// applies unchanged. Default 64; a negative value, or GOGC / GOMEMLIMIT in
+	// the environment, leaves the collector alone. Read at start.
+	GCHeapFloorMB int `yaml:"gc_heap_floor_mb"`
+}
+
+// DefaultGCHeapFloorMB is server.gc_heap_floor_mb's default.
+const DefaultGCHeapFloorMB = 64
+
+// GCHeapFloor is the floor in bytes, 0 when off.
+func (s Server) GCHeapFloor() uint64 {
+	if s.GCHeapFloorMB <= 0 {
+		return 0
+	}
+	return uint64(s.GCHeapFloorMB) << 20
 }
 
 func (s *Server) setDefaults() {
@@ -29,6 +46,9 @@ func (s *Server) setDefaults() {
 	}
 	if s.LogLevel == "" {
 		s.LogLevel = "info"
+	}
+	if s.GCHeapFloorMB == 0 {
+		s.GCHeapFloorMB = DefaultGCHeapFloorMB
 	}
 }
 

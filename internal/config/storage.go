@@ -15,7 +15,9 @@ type Storage struct {
 	// FlushInterval is the capture writer's batch interval: after kill -9 at
 	// most this much acknowledged traffic is lost. Default 200ms.
 	FlushInterval time.Duration `yaml:"flush_interval"`
-	// BatchSize caps one write batch. Default 512.
+	// BatchSize caps one write batch: the unit of uninterrupted database
+	// work on the writer goroutine. Default 128 (SQLite writes as many
+	// records a second as with 512, and a batch stays within a few ms).
 	BatchSize int `yaml:"batch_size"`
 	// QueueSize is the capture queue; when full the request path spills to
 	// the journal rather than blocking. Default 65536.
@@ -25,6 +27,9 @@ type Storage struct {
 	SpillDir string `yaml:"spill_dir"`
 }
 
+// DefaultBatchSize is storage.batch_size's default.
+const DefaultBatchSize = 128
+
 func (s *Storage) setDefaults() {
 	if s.DSN == "" {
 		s.DSN = "sqlite://./data/fledgling.db"
@@ -32,7 +37,7 @@ func (s *Storage) setDefaults() {
 	setDur(&s.Retention, 720*time.Hour)
 	setDur(&s.FlushInterval, 200*time.Millisecond)
 	if s.BatchSize == 0 {
-		s.BatchSize = 512
+		s.BatchSize = DefaultBatchSize
 	}
 	if s.QueueSize == 0 {
 		s.QueueSize = 65536
