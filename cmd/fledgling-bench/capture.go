@@ -411,7 +411,8 @@ func capThroughput(ctx context.Context, dir string, n int) error {
 	} else {
 		defer dropPG()
 	}
-	fmt.Printf("capture writer throughput, %d records (batch %d, flush 200ms; target ≥ 20000 records/s on sqlite; load average %s)\n", n, capBatch, capLoad())
+	fmt.Printf("capture writer throughput, %d records (storage.batch_size defaults: %d on SQLite, %d on PostgreSQL; flush 200ms; target ≥ 20000 records/s on sqlite; load average %s)\n",
+		n, config.DefaultBatchSize, config.DefaultBatchSizePostgres, capLoad())
 	fmt.Printf("%-12s %-36s %14s %18s\n", "database", "writer", "records/s", "records/CPU-s")
 	dsns := []string{"sqlite://" + filepath.Join(dir, "tp.db")}
 	if pg != "" {
@@ -443,7 +444,7 @@ func capThroughputOne(ctx context.Context, dsn, dir string, recs []*capture.Reco
 		}
 	}
 	fmt.Printf("%-12s %-36s %14.0f\n", db.Dialect, "one INSERT per transaction (baseline)", float64(naive)/time.Since(start).Seconds())
-	opt := capture.Options{FlushInterval: 200 * time.Millisecond, BatchSize: capBatch, QueueSize: len(recs) + 1, SpillDir: filepath.Join(dir, "tp-spill-"+string(db.Dialect))}
+	opt := capture.Options{FlushInterval: 200 * time.Millisecond, BatchSize: capBatch(db.Dialect), QueueSize: len(recs) + 1, SpillDir: filepath.Join(dir, "tp-spill-"+string(db.Dialect))}
 	w, err := capture.NewWriter(st, opt)
 	if err != nil {
 		return err
@@ -464,8 +465,13 @@ func capThroughputOne(ctx context.Context, dsn, dir string, recs []*capture.Reco
 	return nil
 }
 
-// capBatch is storage.batch_size's default.
-const capBatch = config.DefaultBatchSize
+// capBatch is storage.batch_size's default for the dialect.
+func capBatch(d store.Dialect) int {
+	if d == store.Postgres {
+		return config.DefaultBatchSizePostgres
+	}
+	return config.DefaultBatchSize
+}
 
 func capRecords(n int) []*capture.Record {
 	recs := make([]*capture.Record, n)

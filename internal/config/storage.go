@@ -15,9 +15,10 @@ type Storage struct {
 	// FlushInterval is the capture writer's batch interval: after kill -9 at
 	// most this much acknowledged traffic is lost. Default 200ms.
 	FlushInterval time.Duration `yaml:"flush_interval"`
-	// BatchSize caps one write batch: the unit of uninterrupted database
-	// work on the writer goroutine. Default 128 (SQLite writes as many
-	// records a second as with 512, and a batch stays within a few ms).
+	// BatchSize caps one write batch. Default 128 on SQLite, where a batch
+	// is uninterrupted work on the writer goroutine (as many records a
+	// second as with 512, and each batch stays within a few ms), and 512 on
+	// PostgreSQL, where fewer round trips matter more.
 	BatchSize int `yaml:"batch_size"`
 	// QueueSize is the capture queue; when full the request path spills to
 	// the journal rather than blocking. Default 65536.
@@ -27,8 +28,12 @@ type Storage struct {
 	SpillDir string `yaml:"spill_dir"`
 }
 
-// DefaultBatchSize is storage.batch_size's default.
-const DefaultBatchSize = 128
+// DefaultBatchSize is storage.batch_size's default on SQLite;
+// DefaultBatchSizePostgres on PostgreSQL.
+const (
+	DefaultBatchSize         = 128
+	DefaultBatchSizePostgres = 512
+)
 
 func (s *Storage) setDefaults() {
 	if s.DSN == "" {
@@ -38,6 +43,9 @@ func (s *Storage) setDefaults() {
 	setDur(&s.FlushInterval, 200*time.Millisecond)
 	if s.BatchSize == 0 {
 		s.BatchSize = DefaultBatchSize
+		if strings.HasPrefix(s.DSN, "postgres") {
+			s.BatchSize = DefaultBatchSizePostgres
+		}
 	}
 	if s.QueueSize == 0 {
 		s.QueueSize = 65536
