@@ -43,7 +43,13 @@ func TestTunerFollowsCollectionsAndStops(t *testing.T) {
 	tu.percent = -1 // as if never set: the next adjust writes GOGC again
 	tu.mu.Unlock()
 	debug.SetGCPercent(50)
-	waitFor(t, func() bool { return currentGOGC() == maxPercent }) // a collection ran the finalizer
+	for deadline := time.Now().Add(10 * time.Second); currentGOGC() != maxPercent; { // until a collection ran the finalizer
+		if time.Now().After(deadline) {
+			t.Fatal("GOGC not restored by the tuner within 10s of collections")
+		}
+		runtime.GC()
+		time.Sleep(time.Millisecond)
+	}
 	tu.Stop()
 	if cur := currentGOGC(); cur != basePercent {
 		t.Fatalf("GOGC %d after Stop, want %d", cur, basePercent)
@@ -64,17 +70,5 @@ func TestTunerStaysOffWhenTheOperatorChose(t *testing.T) {
 	t.Setenv("GOGC", "")
 	if Start(0) != nil {
 		t.Fatal("tuner started with floor 0")
-	}
-}
-
-func waitFor(t *testing.T, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not reached in 10s")
-		}
-		runtime.GC()
-		time.Sleep(time.Millisecond)
 	}
 }
