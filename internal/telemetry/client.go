@@ -1,7 +1,6 @@
 package telemetry
 
 import (
-	"context"
 	"encoding/binary"
 	"math/rand/v2"
 	"strconv"
@@ -19,7 +18,7 @@ import (
 
 // clientSpan emits the CLIENT span of one upstream attempt, post hoc, with
 // the attempt's own start and end times.
-func (t *Telemetry) clientSpan(ctx context.Context, rec *capture.Record, d *callDesc, c *content, a capture.Attempt, idx int, final bool) {
+func (t *Telemetry) clientSpan(srv *serverState, rec *capture.Record, d *callDesc, c *content, a capture.Attempt, idx int, final bool) {
 	reqModel := firstNonEmpty(a.UpstreamModel, a.Model, d.requestModel)
 	attrs := t.attemptAttrs(rec, d, a, reqModel, idx, final)
 	attrs = append(attrs, d.request...)
@@ -52,10 +51,6 @@ func (t *Telemetry) clientSpan(ctx context.Context, rec *capture.Record, d *call
 	var st sdktrace.Status
 	if failed {
 		st = sdktrace.Status{Code: codes.Error, Description: msg}
-	}
-	srv, _ := ctx.Value(serverKey{}).(*serverState)
-	if srv == nil {
-		return
 	}
 	t.emitEnded(srv.sc, trace.SpanContext{}, trace.SpanKindClient, d.operation+" "+reqModel, start, start.Add(a.Duration), attrs, st)
 }

@@ -212,3 +212,29 @@ func TestFinishedSpansHaveNoDuplicateKeys(t *testing.T) {
 		t.Fatalf("%d SERVER and %d CLIENT spans; want 5 and 7", len(servers), clients)
 	}
 }
+
+// Finish without Start (a call traced after the fact) still emits the
+// SERVER span and one CLIENT span per attempt, children of it.
+func TestFinishWithoutStartEmitsEverySpan(t *testing.T) {
+	tel := newTestTelemetry(t, testConfig(""))
+	rec := tracetest.NewSpanRecorder()
+	tel.registerProcessor(rec)
+	tel.Finish(context.Background(), errorRecord())
+	var server sdktrace.ReadOnlySpan
+	var clients []sdktrace.ReadOnlySpan
+	for _, s := range rec.Ended() {
+		if s.SpanKind() == trace.SpanKindServer {
+			server = s
+		} else {
+			clients = append(clients, s)
+		}
+	}
+	if server == nil || len(clients) != 3 {
+		t.Fatalf("SERVER %v, %d CLIENT spans; want one and 3", server != nil, len(clients))
+	}
+	for _, c := range clients {
+		if c.Parent().SpanID() != server.SpanContext().SpanID() || c.SpanContext().TraceID() != server.SpanContext().TraceID() {
+			t.Fatalf("CLIENT span %q is not a child of the SERVER span", c.Name())
+		}
+	}
+}

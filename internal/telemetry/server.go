@@ -107,7 +107,7 @@ func (t *Telemetry) Finish(ctx context.Context, rec *capture.Record) {
 	c := buildContent(rec, d.body, t.maxContent, t.lfContent, t.semContent)
 	attempts := attemptsOf(rec)
 	for i := range attempts {
-		t.clientSpan(ctx, rec, d, &c, attempts[i], i, i == len(attempts)-1)
+		t.clientSpan(st, rec, d, &c, attempts[i], i, i == len(attempts)-1)
 	}
 	t.metrics.observeCall(ctx, rec, d)
 	t.endServer(st, rec, d, &c)
