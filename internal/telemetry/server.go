@@ -55,7 +55,7 @@ func (t *Telemetry) Start(ctx context.Context, r *http.Request) context.Context 
 }
 
 // openServer gives the SERVER span its identity: the caller's trace (or a
-// new one), a new span id, sampled (the tracer provider samples always) and
+// new one), a new span id, sampled (every call is traced) and
 // the caller's trace state.
 func (t *Telemetry) openServer(ctx context.Context, name string, start time.Time) *serverState {
 	parent := trace.SpanContextFromContext(ctx)

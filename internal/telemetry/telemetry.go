@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -41,7 +42,6 @@ type Options struct {
 // Telemetry implements the gateway's Telemetry: Start opens the SERVER span,
 // Finish emits the CLIENT spans and metrics of a completed call.
 type Telemetry struct {
-	tp         *sdktrace.TracerProvider
 	prop       propagation.TextMapPropagator
 	metrics    *Metrics
 	log        *slog.Logger
@@ -52,15 +52,17 @@ type Telemetry struct {
 	lfContent  bool // Langfuse wants prompts and completions
 	semContent bool // the generic backend wants them (semconv form)
 	providers  atomic.Pointer[map[string]providerInfo]
-	// Fledgling's spans are built complete (emitEnded) and go to these
-	// processors, which the tracer provider also holds (it flushes and shuts
-	// them down, and serves any other instrumentation).
-	processors []sdktrace.SpanProcessor
-	res        *resource.Resource
-	scope      instrumentation.Scope
+	// Fledgling's spans are built complete (emitEnded) and go straight to
+	// these processors: the destinations' pipelines, and in tests a recorder.
+	// No SDK tracer provider stands in between.
+	processors   []sdktrace.SpanProcessor
+	shutdownOnce sync.Once
+	shutdownErr  error
+	res          *resource.Resource
+	scope        instrumentation.Scope
 }
 
-// New builds the tracer provider and its export destinations: Langfuse when
+// New builds the export destinations: Langfuse when
 // telemetry.langfuse.host is set, the generic OTLP exporter when
 // telemetry.otlp.enabled. With neither, spans are still created (so trace
 // ids reach logs and captures) but go nowhere.
@@ -71,25 +73,17 @@ func New(ctx context.Context, cfg config.Telemetry, opt Options) (*Telemetry, er
 	t.SetProviders(opt.Providers)
 	res := Resource(cfg, opt.Version)
 	t.res, t.scope = res, instrumentation.Scope{Name: tracerName, Version: opt.Version}
-	tpOpts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res), sdktrace.WithSampler(sdktrace.AlwaysSample())}
 	if cfg.Langfuse.Host != "" {
-		p, err := t.langfusePipeline(ctx, cfg, opt)
-		if err != nil {
-			return nil, err
-		}
-		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(p))
+		t.langfusePipeline(cfg, opt)
 	}
 	if cfg.OTLP.Enabled {
-		p, err := t.otlpPipeline(ctx, cfg, opt)
-		if err != nil {
+		if err := t.otlpPipeline(ctx, cfg, opt); err != nil {
 			return nil, err
 		}
-		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(p))
 	}
 	for _, p := range t.pipelines {
 		t.processors = append(t.processors, p)
 	}
-	t.tp = sdktrace.NewTracerProvider(tpOpts...)
 	return t, nil
 }
 
@@ -123,29 +117,30 @@ func LangfuseHeaders(lf config.Langfuse, version string) map[string]string {
 		"x-langfuse-sdk-name": "fledgling", "x-langfuse-sdk-version": version}
 }
 
-func (t *Telemetry) langfusePipeline(ctx context.Context, cfg config.Telemetry, opt Options) (*pipeline, error) {
+func (t *Telemetry) langfusePipeline(cfg config.Telemetry, opt Options) {
 	exp := newOTLPHTTP(strings.TrimRight(cfg.Langfuse.Host, "/")+LangfuseTracesPath,
 		LangfuseHeaders(cfg.Langfuse, opt.Version), 10*time.Second)
 	drop := contentKeys
 	if cfg.Langfuse.Content == nil || *cfg.Langfuse.Content {
 		drop, t.lfContent = semconvContentKeys, true
 	}
-	return t.addPipeline(exp, "langfuse", true, drop, opt), nil
+	t.addPipeline(exp, "langfuse", true, drop, opt)
 }
 
-func (t *Telemetry) otlpPipeline(ctx context.Context, cfg config.Telemetry, opt Options) (*pipeline, error) {
+func (t *Telemetry) otlpPipeline(ctx context.Context, cfg config.Telemetry, opt Options) error {
 	exp, err := otlptracehttp.New(ctx) // OTEL_EXPORTER_OTLP_* variables
 	if err != nil {
-		return nil, fmt.Errorf("otlp exporter: %w", err)
+		return fmt.Errorf("otlp exporter: %w", err)
 	}
 	drop := contentKeys
 	if cfg.OTLP.Content {
 		drop, t.semContent = langfuseContentKeys, true
 	}
-	return t.addPipeline(exp, "otlp", false, drop, opt), nil
+	t.addPipeline(exp, "otlp", false, drop, opt)
+	return nil
 }
 
-func (t *Telemetry) addPipeline(exp sdktrace.SpanExporter, name string, ownOnly bool, drop map[string]bool, opt Options) *pipeline {
+func (t *Telemetry) addPipeline(exp sdktrace.SpanExporter, name string, ownOnly bool, drop map[string]bool, opt Options) {
 	var lastLog atomic.Int64
 	counted := countingExporter{SpanExporter: exp, onError: func(err error) {
 		t.metrics.exportFailed(name)
@@ -158,13 +153,11 @@ func (t *Telemetry) addPipeline(exp sdktrace.SpanExporter, name string, ownOnly 
 		queueSize: opt.QueueSize, batchSize: opt.BatchSize, interval: opt.BatchInterval})
 	t.pipelines = append(t.pipelines, p)
 	t.metrics.RegisterQueue("spans_"+name, p.Depth, p.Dropped)
-	return p
 }
 
 // registerProcessor adds a span processor after New (tests observe spans
-// this way): it sees the tracer's spans and those built complete.
+// this way).
 func (t *Telemetry) registerProcessor(p sdktrace.SpanProcessor) {
-	t.tp.RegisterSpanProcessor(p)
 	t.processors = append(t.processors, p)
 }
 
@@ -191,9 +184,23 @@ func (t *Telemetry) Dropped() uint64 {
 }
 
 // ForceFlush exports everything ended so far.
-func (t *Telemetry) ForceFlush(ctx context.Context) error { return t.tp.ForceFlush(ctx) }
+func (t *Telemetry) ForceFlush(ctx context.Context) error {
+	errs := make([]error, 0, len(t.processors))
+	for _, p := range t.processors {
+		errs = append(errs, p.ForceFlush(ctx))
+	}
+	return errors.Join(errs...)
+}
 
-// Shutdown flushes and stops every destination.
+// Shutdown flushes and stops every destination; later calls return the
+// first call's result.
 func (t *Telemetry) Shutdown(ctx context.Context) error {
-	return errors.Join(t.tp.ForceFlush(ctx), t.tp.Shutdown(ctx))
+	t.shutdownOnce.Do(func() {
+		errs := []error{t.ForceFlush(ctx)}
+		for _, p := range t.processors {
+			errs = append(errs, p.Shutdown(ctx))
+		}
+		t.shutdownErr = errors.Join(errs...)
+	})
+	return t.shutdownErr
 }
