@@ -74,7 +74,7 @@ func (r *Redactor) literal(lit []byte) []byte {
 	if !utf8.Valid(inner) {
 		return r.literalDecoded(lit)
 	}
-	red := r.Bytes(bytes.Clone(inner))
+	red := r.Bytes(inner) // Bytes returns new bytes when it changes any, never writing into its input
 	if bytes.Equal(red, inner) {
 		return lit
 	}
