@@ -5,6 +5,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/fledgling-ai/fledgling/internal/bgprio"
 )
 
 // handoff runs each finished call's background work (redaction, spans,
@@ -34,6 +36,7 @@ type handoff struct {
 	pending  *sync.WaitGroup // every submitted job until it has run
 	settle   time.Duration
 	idle     time.Duration
+	low      bool // workers run on threads of the lowest CPU priority
 }
 
 const (
@@ -51,7 +54,7 @@ const (
 
 // newHandoff builds the pool; settle 0 means DefaultHandoffSettle and a
 // negative settle starts jobs at once.
-func newHandoff(pending *sync.WaitGroup, settle time.Duration) *handoff {
+func newHandoff(pending *sync.WaitGroup, settle time.Duration, low bool) *handoff {
 	switch {
 	case settle == 0:
 		settle = DefaultHandoffSettle
@@ -59,7 +62,7 @@ func newHandoff(pending *sync.WaitGroup, settle time.Duration) *handoff {
 		settle = 0
 	}
 	return &handoff{jobs: make(chan func(), handoffQueue), wake: make(chan struct{}, 1),
-		max: int32(goruntime.GOMAXPROCS(0)), pending: pending, settle: settle, idle: handoffIdle}
+		max: int32(goruntime.GOMAXPROCS(0)), pending: pending, settle: settle, idle: handoffIdle, low: low}
 }
 
 // submit queues job for a worker; it never blocks.
@@ -95,6 +98,9 @@ func (h *handoff) ensureWorker() {
 }
 
 func (h *handoff) work() {
+	if h.low {
+		bgprio.Lower() // best effort: where it fails, the worker runs at normal priority
+	}
 	t := time.NewTimer(h.idle)
 	defer t.Stop()
 	for {

@@ -55,6 +55,10 @@ type Options struct {
 	// call waits before it starts (see handoff). 0 means
 	// DefaultHandoffSettle; negative starts at once.
 	HandoffSettle time.Duration
+	// LowPriorityBackground runs the work a finished call hands off
+	// (redaction, spans, capture, shadow) on threads of the lowest CPU
+	// priority (see package bgprio).
+	LowPriorityBackground bool
 }
 
 // Server is the gateway's HTTP handler.
@@ -76,7 +80,7 @@ func New(o Options) (*Server, error) {
 		return nil, errors.New("gateway: Config and Router are required")
 	}
 	s := &Server{o: o, log: o.Logger, started: time.Now()}
-	s.handoff = newHandoff(&s.inflight, o.HandoffSettle)
+	s.handoff = newHandoff(&s.inflight, o.HandoffSettle, o.LowPriorityBackground)
 	if s.log == nil {
 		s.log = slog.Default()
 	}

@@ -13,7 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -34,6 +34,7 @@ var (
 	captureRates = flag.String("capture-rates", "1000,0", "capture section: comma-separated loads in req/s, 0 for back to back")
 	captureCalls = flag.Int("capture-calls", 0, "capture section: calls per setup and load (default 2000; -quick 300)")
 	captureParts = flag.String("capture-parts", "overhead,breakdown,throughput", "capture section: which parts to run")
+	captureVars  = flag.String("capture-variants", "off,on,normalprio,aa", "capture section, overhead: gateways to compare (off, on, atonce, tracing, capture, normalprio, aa)")
 )
 
 // runCaptureBench measures (1) what tracing + capture add to the gateway,
@@ -80,8 +81,12 @@ const capUpstreamReply = `{"id":"chatcmpl-b","object":"chat.completion","created
 type capSetup struct {
 	name  string
 	url   string
-	after func() // waits for background work (records handed off, flushed)
+	after func()            // waits for background work (records handed off, flushed)
+	stats func() childStats // CPU and allocation so far of the process that serves the setup
 }
+
+// localStats are this process's figures.
+func localStats() childStats { return childStats{cpu: capCPU(), alloc: capAlloc()} }
 
 func capOverhead(ctx context.Context, dir string, calls int, rates []int) error {
 	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -92,14 +97,17 @@ func capOverhead(ctx context.Context, dir string, calls int, rates []int) error 
 	defer upstream.Close()
 	sink := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.Copy(io.Discard, r.Body) }))
 	defer sink.Close()
-	setups := []capSetup{{name: "upstream direct", url: upstream.URL + "/v1/chat/completions", after: func() {}}}
-	for _, v := range []capVariant{capOff, capOn, capOnAtOnce} {
+	setups := []capSetup{{name: "upstream direct", url: upstream.URL + "/v1/chat/completions", after: func() {}, stats: localStats}}
+	variants, err := capParseVariants(*captureVars)
+	if err != nil {
+		return err
+	}
+	for _, v := range variants {
 		// each gateway writes its own database, as a deployment would
-		cfg, err := capBenchConfig(filepath.Join(dir, fmt.Sprint("gw", v)), upstream.URL, sink.URL)
-		if err != nil {
-			return err
+		s, closeIt, err := capInProcess(ctx, dir, upstream.URL, sink.URL, v)
+		if *captureSeparate {
+			s, closeIt, err = capChild(ctx, dir, upstream.URL, sink.URL, v)
 		}
-		s, closeIt, err := capGateway(ctx, cfg, v)
 		if err != nil {
 			return err
 		}
@@ -123,34 +131,46 @@ func capOverheadAt(ctx context.Context, setups []capSetup, calls, rate int) erro
 	if rate > 0 {
 		pace = fmt.Sprintf("at %d req/s (open loop)", rate)
 	}
-	fmt.Printf("\ngateway, %d non-streamed chat calls per setup %s, interleaved in %d rounds (in-process fake upstream; load average %s)\n",
-		calls, pace, capRounds, capLoad())
+	where := "gateways, client and fake upstream in one process"
+	if *captureSeparate {
+		where = "each gateway in its own process; client and fake upstream in the bench's"
+	}
+	fmt.Printf("\ngateway, %d non-streamed chat calls per setup %s, interleaved in %d rounds (%s; load average %s)\n",
+		calls, pace, capRounds, where, capLoad())
 	res, err := capInterleaved(ctx, setups, calls, rate)
 	if err != nil {
 		return err
 	}
-	fmt.Printf("%-30s %10s %10s %14s %14s %12s %12s\n", "setup", "p50 µs", "p99 µs", "added p50 µs", "added p99 µs", "CPU µs/call", "alloc KB/call")
+	fmt.Printf("%-30s %10s %10s %14s %14s %12s %12s   %s\n", "setup", "p50 µs", "p99 µs", "added p50 µs", "added p99 µs", "CPU µs/call", "alloc KB/call", "p99 µs per round: median (min–max)")
 	for i, s := range setups {
 		r := res[i]
-		fmt.Printf("%-30s %10.0f %10.0f %14.0f %14.0f %12.0f %12.1f\n", s.name, us(r.p50), us(r.p99),
-			us(r.p50-res[0].p50), us(r.p99-res[0].p99), us(r.cpu), r.allocKB)
+		fmt.Printf("%-30s %10.0f %10.0f %14.0f %14.0f %12.0f %12.1f   %.0f (%.0f–%.0f)\n", s.name, us(r.p50), us(r.p99),
+			us(r.p50-res[0].p50), us(r.p99-res[0].p99), us(r.cpu), r.allocKB, us(r.medP99()), us(r.roundP99[0]), us(r.roundP99[len(r.roundP99)-1]))
 	}
-	for i, label := range []string{"tracing+capture add", "  with background work started at once"} {
-		capVerdict(label, res[0], res[1], res[2+i])
+	capVerdict("tracing+capture add", res[0], res[1], res[2])
+	for i := 3; i < len(setups); i++ {
+		capVerdict("  "+strings.TrimSpace(setups[i].name)+":", res[0], res[1], res[i])
 	}
 	return nil
 }
 
 // capVerdict prints what the "on" setup adds over "off", as a share of the
-// gateway's own added latency (off minus direct).
+// gateway's own added latency (off minus direct): at p50, at the p99 of
+// all calls pooled, and at the median of the rounds' p99s, which one
+// disturbed round (a stall of the shared machine) does not move.
 func capVerdict(label string, direct, off, on capResult) {
-	ownOff, ownOn := off.p50-direct.p50, on.p50-direct.p50
-	offP99, onP99 := off.p99-direct.p99, on.p99-direct.p99
-	if ownOff <= 0 || offP99 <= 0 {
+	share := func(f func(capResult) time.Duration) (time.Duration, float64) {
+		own := f(off) - f(direct)
+		return f(on) - f(off), 100 * float64(f(on)-f(off)) / float64(own)
+	}
+	if off.p50 <= direct.p50 || off.p99 <= direct.p99 || off.medP99() <= direct.medP99() {
 		return
 	}
-	fmt.Printf("%s %.0f µs p50 = %+.1f%%, %.0f µs p99 = %+.1f%% of the gateway's own added latency (target < 20%%); CPU %+.0f µs/call (spans, export, redaction, capture write — off the response path)\n",
-		label, us(ownOn-ownOff), 100*float64(ownOn-ownOff)/float64(ownOff), us(onP99-offP99), 100*float64(onP99-offP99)/float64(offP99), us(on.cpu-off.cpu))
+	d50, s50 := share(func(r capResult) time.Duration { return r.p50 })
+	d99, s99 := share(func(r capResult) time.Duration { return r.p99 })
+	dm, sm := share(capResult.medP99)
+	fmt.Printf("%s p50 %+.0f µs = %+.1f%%, p99 %+.0f µs = %+.1f%%, median round p99 %+.0f µs = %+.1f%% of the gateway's own added latency (target < 20%%); CPU %+.0f µs/call (off the response path)\n",
+		label, us(d50), s50, us(d99), s99, us(dm), sm, us(on.cpu-off.cpu))
 }
 
 // capRounds interleaves the setups so that load changes on a shared
@@ -162,6 +182,7 @@ func capInterleaved(ctx context.Context, setups []capSetup, calls, rate int) ([]
 	lats := make([][]time.Duration, len(setups))
 	cpus := make([]time.Duration, len(setups))
 	allocs := make([]uint64, len(setups))
+	roundP99 := make([][]time.Duration, len(setups))
 	for _, s := range setups { // warm up connections and caches
 		for i := 0; i < 50; i++ {
 			if err := capCall(client, s.url); err != nil {
@@ -173,21 +194,24 @@ func capInterleaved(ctx context.Context, setups []capSetup, calls, rate int) ([]
 	per := max(calls/capRounds, 1)
 	for round := 0; round < capRounds; round++ {
 		for i, s := range setups {
-			cpu0, alloc0 := capCPU(), capAlloc()
+			st0 := s.stats()
 			l, err := capDrive(ctx, client, s.url, per, rate)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", s.name, err)
 			}
 			lats[i] = append(lats[i], l...)
+			roundP99[i] = append(roundP99[i], capQuantile(l, 99))
 			s.after() // background work counts towards CPU per call
-			cpus[i] += capCPU() - cpu0
-			allocs[i] += capAlloc() - alloc0
+			st := s.stats()
+			cpus[i] += st.cpu - st0.cpu
+			allocs[i] += st.alloc - st0.alloc
 		}
 	}
 	out := make([]capResult, len(setups))
 	for i, l := range lats {
-		sort.Slice(l, func(a, b int) bool { return l[a] < l[b] })
-		out[i] = capResult{p50: l[len(l)/2], p99: l[len(l)*99/100], cpu: cpus[i] / time.Duration(len(l)), allocKB: float64(allocs[i]) / 1024 / float64(len(l))}
+		slices.Sort(roundP99[i])
+		out[i] = capResult{p50: capQuantile(l, 50), p99: capQuantile(l, 99), roundP99: roundP99[i],
+			cpu: cpus[i] / time.Duration(len(l)), allocKB: float64(allocs[i]) / 1024 / float64(len(l))}
 	}
 	return out, nil
 }
@@ -231,9 +255,19 @@ func capLoad() string {
 	return strings.Fields(string(b))[0]
 }
 
+// medP99 is the median of the rounds' p99s.
+func (r capResult) medP99() time.Duration { return r.roundP99[len(r.roundP99)/2] }
+
+// capQuantile is the q-th percentile of l; it sorts l.
+func capQuantile(l []time.Duration, q int) time.Duration {
+	slices.Sort(l)
+	return l[len(l)*q/100]
+}
+
 type capResult struct {
 	p50, p99, cpu time.Duration
-	allocKB       float64 // heap allocated per call, background work included
+	roundP99      []time.Duration // each round's p99, sorted
+	allocKB       float64         // heap allocated per call, background work included
 }
 
 // capAlloc is the bytes the process has allocated on the heap so far.
@@ -294,27 +328,76 @@ func capParseRates(s string) []int {
 type capVariant int
 
 const (
-	capOff      capVariant = iota // no telemetry, redaction or capture
-	capOn                         // all three, as shipped
-	capOnAtOnce                   // all three, background work started at once
+	capOff        capVariant = iota // no telemetry, redaction or capture
+	capOn                           // all three, as shipped
+	capOnAtOnce                     // all three, background work started at once
+	capTracing                      // redaction and tracing, no capture
+	capCapture                      // redaction and capture, no tracing
+	capOffAgain                     // a second "off" gateway: the A/A control, what noise alone gives
+	capNormalPrio                   // all three, background work at normal CPU priority
 )
+
+// capVariantNames are the -capture-variants names.
+var capVariantNames = map[string]capVariant{"off": capOff, "on": capOn, "atonce": capOnAtOnce, "tracing": capTracing, "capture": capCapture, "aa": capOffAgain, "normalprio": capNormalPrio}
+
+// capParseVariants reads -capture-variants; off and on always come first,
+// as the verdict compares them.
+func capParseVariants(s string) ([]capVariant, error) {
+	out := []capVariant{capOff, capOn}
+	for _, name := range strings.Split(s, ",") {
+		v, ok := capVariantNames[strings.TrimSpace(name)]
+		if !ok {
+			return nil, fmt.Errorf("-capture-variants: unknown variant %q", name)
+		}
+		if v != capOff && v != capOn {
+			out = append(out, v)
+		}
+	}
+	return out, nil
+}
+
+// capSetupName is how the table calls variant v.
+func capSetupName(v capVariant) string {
+	return map[capVariant]string{capOff: "gateway, tracing+capture off", capOn: "gateway, tracing+capture on",
+		capOnAtOnce: "  on, background at once", capTracing: "  on, tracing only", capCapture: "  on, capture only",
+		capOffAgain: "  off again (A/A control)", capNormalPrio: "  on, background normal prio"}[v]
+}
+
+// capVariantName is variant v's -capture-variants name.
+func capVariantName(v capVariant) string {
+	for name, w := range capVariantNames {
+		if w == v {
+			return name
+		}
+	}
+	return ""
+}
+
+// capInProcess serves variant v from this process.
+func capInProcess(ctx context.Context, dir, upstream, sink string, v capVariant) (capSetup, func(), error) {
+	cfg, err := capBenchConfig(filepath.Join(dir, "gw"+capVariantName(v)), upstream, sink)
+	if err != nil {
+		return capSetup{}, nil, err
+	}
+	return capGateway(ctx, cfg, v)
+}
 
 // capGateway builds the gateway with or without telemetry, redaction and
 // capture, and serves it on a local listener.
 func capGateway(ctx context.Context, cfg *config.Config, v capVariant) (capSetup, func(), error) {
-	on := v != capOff
+	on := v != capOff && v != capOffAgain
 	table, err := router.Compile(cfg)
 	if err != nil {
 		return capSetup{}, nil, err
 	}
 	log := slog.New(slog.DiscardHandler)
-	o := gateway.Options{Config: cfg, Router: router.New(table), Logger: log}
-	name := "gateway, tracing+capture off"
-	switch v {
-	case capOn:
-		name = "gateway, tracing+capture on"
-	case capOnAtOnce:
-		name, o.HandoffSettle = "  on, background at once", -1
+	if v == capNormalPrio {
+		cfg.Server.BackgroundPriority = "normal"
+	}
+	o := gateway.Options{Config: cfg, Router: router.New(table), Logger: log, LowPriorityBackground: cfg.Server.LowBackgroundPriority()}
+	name := capSetupName(v)
+	if v == capOnAtOnce {
+		o.HandoffSettle = -1
 	}
 	var closers []func()
 	flush := func() {}
@@ -324,6 +407,12 @@ func capGateway(ctx context.Context, cfg *config.Config, v capVariant) (capSetup
 			return capSetup{}, nil, err
 		}
 		o.Telemetry, o.Recorder, o.Redactor = tel, w, red
+		switch v {
+		case capTracing:
+			o.Recorder = nil
+		case capCapture:
+			o.Telemetry = nil
+		}
 		closers = append(closers, closeAll)
 		flush = func() { w.Flush(ctx); tel.ForceFlush(ctx) }
 	}
@@ -333,7 +422,7 @@ func capGateway(ctx context.Context, cfg *config.Config, v capVariant) (capSetup
 	}
 	srv := httptest.NewServer(gw)
 	after := func() { gw.Wait(ctx); flush() }
-	return capSetup{name: name, url: srv.URL + "/v1/chat/completions", after: after}, func() {
+	return capSetup{name: name, url: srv.URL + "/v1/chat/completions", after: after, stats: localStats}, func() {
 		srv.Close()
 		for _, c := range closers {
 			c()
@@ -342,7 +431,8 @@ func capGateway(ctx context.Context, cfg *config.Config, v capVariant) (capSetup
 }
 
 func capComponents(ctx context.Context, cfg *config.Config, log *slog.Logger) (*telemetry.Telemetry, *capture.Writer, *redact.Redactor, func(), error) {
-	tel, err := telemetry.New(ctx, cfg.Telemetry, telemetry.Options{Version: "bench", Log: log, Providers: cfg.Providers})
+	low := cfg.Server.LowBackgroundPriority()
+	tel, err := telemetry.New(ctx, cfg.Telemetry, telemetry.Options{Version: "bench", Log: log, Providers: cfg.Providers, LowPriority: low})
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
@@ -354,7 +444,9 @@ func capComponents(ctx context.Context, cfg *config.Config, log *slog.Logger) (*
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
-	w, err := capture.NewWriter(st, capture.OptionsFrom(cfg.Storage, log))
+	opt := capture.OptionsFrom(cfg.Storage, log)
+	opt.LowPriority = low
+	w, err := capture.NewWriter(st, opt)
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}

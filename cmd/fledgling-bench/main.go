@@ -57,6 +57,13 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
+	if *captureServe != "" {
+		if err := serveCaptureChild(ctx); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		return
+	}
 	names := make([]string, 0, len(sections))
 	for n := range sections {
 		if *only == "" || strings.Contains(","+*only+",", ","+n+",") {

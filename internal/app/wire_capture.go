@@ -18,7 +18,9 @@ func (s *services) buildCapture(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	w, err := capture.NewWriter(st, capture.OptionsFrom(s.cfg.Storage, s.log))
+	opt := capture.OptionsFrom(s.cfg.Storage, s.log)
+	opt.LowPriority = s.cfg.Server.LowBackgroundPriority()
+	w, err := capture.NewWriter(st, opt)
 	if err != nil {
 		return fmt.Errorf("capture writer: %w", err)
 	}

@@ -43,7 +43,8 @@ func (s *services) buildTelemetry(ctx context.Context) error {
 	}
 	s.metrics = m
 	s.onClose(m.Shutdown)
-	tel, err := telemetry.New(ctx, tc, telemetry.Options{Version: Version, Log: s.log, Metrics: m, Providers: s.cfg.Providers})
+	tel, err := telemetry.New(ctx, tc, telemetry.Options{Version: Version, Log: s.log, Metrics: m, Providers: s.cfg.Providers,
+		LowPriority: s.cfg.Server.LowBackgroundPriority()})
 	if err != nil {
 		return fmt.Errorf("telemetry: %w", err)
 	}

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/fledgling-ai/fledgling/internal/bgprio"
 	"github.com/fledgling-ai/fledgling/internal/config"
 )
 
@@ -26,6 +27,9 @@ type Options struct {
 	// ProbeInterval is how often an unreachable database is retried. Default 1s.
 	ProbeInterval time.Duration
 	Log           *slog.Logger
+	// LowPriority runs the writer on a thread of the lowest CPU priority
+	// (see package bgprio).
+	LowPriority bool
 }
 
 // OptionsFrom takes the writer's settings from the storage config.
@@ -217,6 +221,9 @@ func (w *Writer) signalFull() {
 }
 
 func (w *Writer) run() {
+	if w.opt.LowPriority {
+		bgprio.Lower() // best effort: where it fails, the writer runs at normal priority
+	}
 	defer close(w.done)
 	t := time.NewTicker(w.opt.FlushInterval)
 	defer t.Stop()

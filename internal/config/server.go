@@ -21,7 +21,18 @@ type Server struct {
 	// applies unchanged. Default 64; a negative value, or GOGC / GOMEMLIMIT in
 	// the environment, leaves the collector alone. Read at start.
 	GCHeapFloorMB int `yaml:"gc_heap_floor_mb"`
+	// BackgroundPriority is the CPU priority of the work that runs after a
+	// call has been answered: span export, capture writes, the per-call
+	// hand-off (redaction, spans, capture, shadow). "idle" (default) runs it
+	// on Linux threads of the SCHED_IDLE class, which give way at once to
+	// any thread that serves a request; "normal" leaves it at the process's
+	// priority. Read at start.
+	BackgroundPriority string `yaml:"background_priority"`
 }
+
+// LowBackgroundPriority reports whether background work runs at idle
+// priority.
+func (s Server) LowBackgroundPriority() bool { return s.BackgroundPriority == "idle" }
 
 // DefaultGCHeapFloorMB is server.gc_heap_floor_mb's default.
 const DefaultGCHeapFloorMB = 64
@@ -50,6 +61,9 @@ func (s *Server) setDefaults() {
 	if s.GCHeapFloorMB == 0 {
 		s.GCHeapFloorMB = DefaultGCHeapFloorMB
 	}
+	if s.BackgroundPriority == "" {
+		s.BackgroundPriority = "idle"
+	}
 }
 
 func (s *Server) validate(ps *problems) {
@@ -66,6 +80,9 @@ func (s *Server) validate(ps *problems) {
 	case "debug", "info", "warn", "error":
 	default:
 		ps.add("server.log_level", "must be debug, info, warn or error, got %q", s.LogLevel)
+	}
+	if s.BackgroundPriority != "idle" && s.BackgroundPriority != "normal" {
+		ps.add("server.background_priority", "must be idle or normal, got %q", s.BackgroundPriority)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/fledgling-ai/fledgling/internal/bgprio"
 	"go.opentelemetry.io/otel/attribute"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
@@ -26,6 +27,7 @@ type pipeline struct {
 	queueSize int
 	batchSize int
 	interval  time.Duration
+	low       bool // export from a thread of the lowest CPU priority
 
 	mu   sync.Mutex
 	buf  []sdktrace.ReadOnlySpan // ended, not yet taken for export
@@ -46,6 +48,7 @@ type pipelineOptions struct {
 	queueSize int
 	batchSize int
 	interval  time.Duration
+	low       bool
 }
 
 // exportTimeout bounds one export call.
@@ -53,7 +56,7 @@ const exportTimeout = 10 * time.Second
 
 func newPipeline(exp sdktrace.SpanExporter, o pipelineOptions) *pipeline {
 	p := &pipeline{name: o.name, ownOnly: o.ownOnly, drop: o.drop, exp: exp, queueSize: o.queueSize,
-		batchSize: min(o.batchSize, o.queueSize), interval: o.interval,
+		batchSize: min(o.batchSize, o.queueSize), interval: o.interval, low: o.low,
 		full: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	go p.run()
 	return p
@@ -89,6 +92,9 @@ func (p *pipeline) OnEnd(s sdktrace.ReadOnlySpan) {
 // run exports a batch when one is full and everything buffered at each
 // interval, until Shutdown.
 func (p *pipeline) run() {
+	if p.low {
+		bgprio.Lower() // best effort: where it fails, export runs at normal priority
+	}
 	defer close(p.done)
 	t := time.NewTicker(p.interval)
 	defer t.Stop()

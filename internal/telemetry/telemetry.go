@@ -37,6 +37,9 @@ type Options struct {
 	// BatchSize and BatchInterval tune export batches. Defaults 512, 1s.
 	BatchSize     int
 	BatchInterval time.Duration
+	// LowPriority exports from threads of the lowest CPU priority (see
+	// package bgprio).
+	LowPriority bool
 }
 
 // Telemetry implements the gateway's Telemetry: Start opens the SERVER span,
@@ -150,7 +153,7 @@ func (t *Telemetry) addPipeline(exp sdktrace.SpanExporter, name string, ownOnly 
 		}
 	}}
 	p := newPipeline(counted, pipelineOptions{name: name, ownOnly: ownOnly, drop: drop,
-		queueSize: opt.QueueSize, batchSize: opt.BatchSize, interval: opt.BatchInterval})
+		queueSize: opt.QueueSize, batchSize: opt.BatchSize, interval: opt.BatchInterval, low: opt.LowPriority})
 	t.pipelines = append(t.pipelines, p)
 	t.metrics.RegisterQueue("spans_"+name, p.Depth, p.Dropped)
 }
