@@ -99,7 +99,8 @@ func (h *handoff) ensureWorker() {
 
 func (h *handoff) work() {
 	if h.low {
-		bgprio.Lower() // best effort: where it fails, the worker runs at normal priority
+		release, _ := bgprio.Lower() // best effort: where it fails, the worker runs at normal priority
+		defer release()
 	}
 	t := time.NewTimer(h.idle)
 	defer t.Stop()

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/fledgling-ai/fledgling/gateway"
+	"github.com/fledgling-ai/fledgling/internal/bgprio"
 	"github.com/fledgling-ai/fledgling/internal/capture"
 	"github.com/fledgling-ai/fledgling/internal/config"
 	"github.com/fledgling-ai/fledgling/internal/redact"
@@ -119,6 +120,9 @@ func capOverhead(ctx context.Context, dir string, calls int, rates []int) error 
 			return err
 		}
 	}
+	if !*captureSeparate {
+		fmt.Printf("background threads at idle priority were starved and went back to normal priority %d time(s) (fledgling_background_priority_restored_total)\n", bgprio.Restored())
+	}
 	return nil
 }
 
@@ -136,7 +140,7 @@ func capOverheadAt(ctx context.Context, setups []capSetup, calls, rate int) erro
 		where = "each gateway in its own process; client and fake upstream in the bench's"
 	}
 	fmt.Printf("\ngateway, %d non-streamed chat calls per setup %s, interleaved in %d rounds (%s; load average %s)\n",
-		calls, pace, capRounds, where, capLoad())
+		calls, pace, *capRounds, where, capLoad())
 	res, err := capInterleaved(ctx, setups, calls, rate)
 	if err != nil {
 		return err
@@ -175,7 +179,7 @@ func capVerdict(label string, direct, off, on capResult) {
 
 // capRounds interleaves the setups so that load changes on a shared
 // machine hit them alike.
-const capRounds = 5
+var capRounds = flag.Int("capture-rounds", 5, "capture section, overhead: rounds the calls of each setup are split into, interleaved with the other setups")
 
 func capInterleaved(ctx context.Context, setups []capSetup, calls, rate int) ([]capResult, error) {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
@@ -191,8 +195,8 @@ func capInterleaved(ctx context.Context, setups []capSetup, calls, rate int) ([]
 		}
 		s.after()
 	}
-	per := max(calls/capRounds, 1)
-	for round := 0; round < capRounds; round++ {
+	per := max(calls / *capRounds, 1)
+	for round := 0; round < *capRounds; round++ {
 		for i, s := range setups {
 			st0 := s.stats()
 			l, err := capDrive(ctx, client, s.url, per, rate)

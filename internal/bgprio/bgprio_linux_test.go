@@ -1,7 +1,10 @@
 package bgprio
 
 import (
+	"errors"
+	"runtime"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -12,10 +15,12 @@ func TestLowerMovesOnlyItsOwnThread(t *testing.T) {
 	got := make(chan uint32, 1)
 	errs := make(chan error, 1)
 	go func() {
-		if err := Lower(); err != nil {
+		release, err := Lower()
+		if err != nil {
 			errs <- err
 			return
 		}
+		defer release()
 		p, err := policy()
 		if err != nil {
 			errs <- err
@@ -43,5 +48,66 @@ func TestLowerMovesOnlyItsOwnThread(t *testing.T) {
 	}()
 	if p := <-done; p != unix.SCHED_NORMAL {
 		t.Fatalf("another goroutine's thread has policy %d, want SCHED_NORMAL", p)
+	}
+}
+
+// TestWatchRestoresStarvedThreads drives the watch with recorded run
+// delays: when one thread waited 200 ms of a second, every lowered thread
+// goes back to normal priority and threads lowered during the cooldown stay
+// normal; after the cooldown all are lowered again. Waiting 5 ms a second
+// changes nothing; ended threads are forgotten and the watch stops.
+func TestWatchRestoresStarvedThreads(t *testing.T) {
+	delays := map[int]time.Duration{1: 0, 2: 0}
+	policies := map[int]uint32{1: policyIdle, 2: policyIdle}
+	w := &watch{interval: time.Second, cooldown: 30 * time.Second, threads: map[int]*watched{},
+		read: func(tid int) (time.Duration, error) {
+			d, ok := delays[tid]
+			if !ok {
+				return 0, errors.New("ended")
+			}
+			return d, nil
+		},
+		set: func(tid int, p uint32) error { policies[tid] = p; return nil }}
+	w.threads[1], w.threads[2] = &watched{}, &watched{}
+	t0 := time.Unix(1000, 0)
+	delays[1], delays[2] = 5*time.Millisecond, 5*time.Millisecond
+	w.check(t0)
+	if policies[1] != policyIdle || policies[2] != policyIdle || w.restored != 0 {
+		t.Fatalf("5 ms of waiting a second changed policies: %v", policies)
+	}
+	delays[1] = 205 * time.Millisecond
+	if !w.check(t0.Add(time.Second)) {
+		t.Fatal("watch stopped with threads left")
+	}
+	if policies[1] != policyNormal || policies[2] != policyNormal || w.restored != 1 {
+		t.Fatalf("after a starved second: policies %v, restored %d; want both normal, 1 restored", policies, w.restored)
+	}
+	if w.policyNow() != policyNormal {
+		t.Fatal("a thread lowered during the cooldown would be idle")
+	}
+	w.check(t0.Add(10 * time.Second))
+	if policies[1] != policyNormal {
+		t.Fatal("lowered again during the cooldown")
+	}
+	w.check(t0.Add(32 * time.Second))
+	if policies[1] != policyIdle || policies[2] != policyIdle || w.policyNow() != policyIdle {
+		t.Fatalf("not lowered again after the cooldown: %v", policies)
+	}
+	delete(delays, 1)
+	delete(delays, 2)
+	if w.check(t0.Add(33 * time.Second)) {
+		t.Fatal("watch still running with every thread ended")
+	}
+}
+
+// TestRunDelayReadsThisThread reads the calling thread's schedstat.
+func TestRunDelayReadsThisThread(t *testing.T) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if _, err := runDelay(unix.Gettid()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := runDelay(1 << 30); err == nil {
+		t.Fatal("no error for a thread that does not exist")
 	}
 }

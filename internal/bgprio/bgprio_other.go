@@ -9,7 +9,10 @@ import (
 
 // Lower locks the calling goroutine to its thread; only Linux has the idle
 // scheduling class, elsewhere the thread keeps its priority.
-func Lower() error {
+func Lower() (release func(), err error) {
 	runtime.LockOSThread()
-	return errors.ErrUnsupported
+	return func() {}, errors.ErrUnsupported
 }
+
+// Restored is always 0 where threads are not lowered.
+func Restored() uint64 { return 0 }

@@ -222,7 +222,8 @@ func (w *Writer) signalFull() {
 
 func (w *Writer) run() {
 	if w.opt.LowPriority {
-		bgprio.Lower() // best effort: where it fails, the writer runs at normal priority
+		release, _ := bgprio.Lower() // best effort: where it fails, the writer runs at normal priority
+		defer release()
 	}
 	defer close(w.done)
 	t := time.NewTicker(w.opt.FlushInterval)

@@ -16,6 +16,7 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/resource"
 
+	"github.com/fledgling-ai/fledgling/internal/bgprio"
 	"github.com/fledgling-ai/fledgling/internal/capture"
 )
 
@@ -114,6 +115,11 @@ func (m *Metrics) instruments(meter metric.Meter) error {
 		metric.WithDescription("Items a background queue dropped because it was full."), metric.WithInt64Callback(m.observeDropped))
 	if _, err := meter.Float64ObservableGauge("fledgling.capture.lag", metric.WithUnit("s"),
 		metric.WithDescription("How long the last committed capture batch waited in memory."), metric.WithFloat64Callback(m.observeLag)); err != nil {
+		return fmt.Errorf("metric instruments: %w", err)
+	}
+	if _, err := meter.Int64ObservableCounter("fledgling.background.priority.restored",
+		metric.WithDescription("Times a background thread at idle CPU priority was starved and went back to normal priority for a while (server.background_priority)."),
+		metric.WithInt64Callback(func(_ context.Context, o metric.Int64Observer) error { o.Observe(int64(bgprio.Restored())); return nil })); err != nil {
 		return fmt.Errorf("metric instruments: %w", err)
 	}
 	for _, err := range errs {

@@ -63,6 +63,7 @@ func TestMetricsAppearInTheInjectedRegistry(t *testing.T) {
 		{"fledgling_queue_depth", `queue="shadow"`},
 		{"fledgling_queue_dropped_total", `queue="shadow"`},
 		{"fledgling_capture_lag_seconds", ``},
+		{"fledgling_background_priority_restored_total", ``},
 		{"gen_ai_client_operation_time_to_first_chunk_seconds", ``},
 	}
 	for _, c := range checks {

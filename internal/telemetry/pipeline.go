@@ -93,7 +93,8 @@ func (p *pipeline) OnEnd(s sdktrace.ReadOnlySpan) {
 // interval, until Shutdown.
 func (p *pipeline) run() {
 	if p.low {
-		bgprio.Lower() // best effort: where it fails, export runs at normal priority
+		release, _ := bgprio.Lower() // best effort: where it fails, export runs at normal priority
+		defer release()
 	}
 	defer close(p.done)
 	t := time.NewTicker(p.interval)
