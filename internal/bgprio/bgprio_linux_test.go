@@ -93,9 +93,19 @@ func TestWatchRestoresStarvedThreads(t *testing.T) {
 	if policies[1] != policyIdle || policies[2] != policyIdle || w.policyNow() != policyIdle {
 		t.Fatalf("not lowered again after the cooldown: %v", policies)
 	}
+	delays[2] += 300 * time.Millisecond // starved again: the cooldown is now 60 s
+	w.check(t0.Add(33 * time.Second))
+	w.check(t0.Add(90 * time.Second))
+	if policies[1] != policyNormal || w.restored != 2 {
+		t.Fatalf("second restore did not double the cooldown: policies %v, restored %d", policies, w.restored)
+	}
+	w.check(t0.Add(94 * time.Second))
+	if policies[1] != policyIdle {
+		t.Fatal("not lowered again after the doubled cooldown")
+	}
 	delete(delays, 1)
 	delete(delays, 2)
-	if w.check(t0.Add(33 * time.Second)) {
+	if w.check(t0.Add(95 * time.Second)) {
 		t.Fatal("watch still running with every thread ended")
 	}
 }

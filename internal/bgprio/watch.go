@@ -16,8 +16,12 @@ import (
 // waited for a CPU; once any waited for more than starvedShare of the
 // interval, every lowered thread goes back to normal priority, and threads
 // lowered during the cooldown that follows stay normal. After it, they are
-// all lowered again.
-const starvedShare = 0.10
+// all lowered again; each restore doubles the next cooldown, up to
+// maxCooldown, so a machine that stays busy keeps them normal.
+const (
+	starvedShare = 0.10
+	maxCooldown  = time.Hour
+)
 
 // std is the process's watch over its lowered threads.
 var std = &watch{interval: 250 * time.Millisecond, cooldown: time.Minute,
@@ -98,6 +102,7 @@ func (w *watch) check(now time.Time) bool {
 	switch {
 	case starved && w.normalUntil.IsZero():
 		w.normalUntil = now.Add(w.cooldown)
+		w.cooldown = min(2*w.cooldown, maxCooldown)
 		w.restored++
 		w.setAll(policyNormal)
 	case !w.normalUntil.IsZero() && now.After(w.normalUntil):
