@@ -25,8 +25,11 @@ type Server struct {
 	// call has been answered: span export, capture writes, the per-call
 	// hand-off (redaction, spans, capture, shadow). "idle" (default) runs it
 	// on Linux threads of the SCHED_IDLE class, which give way at once to
-	// any thread that serves a request; "normal" leaves it at the process's
-	// priority. Read at start.
+	// any thread that serves a request; when one of them waits for a CPU
+	// more than a tenth of a quarter second (other processes keep the
+	// machine busy), all go back to normal priority for a minute, doubled
+	// each time (fledgling_background_priority_restored_total). "normal"
+	// leaves it at the process's priority. Read at start.
 	BackgroundPriority string `yaml:"background_priority"`
 }
 
