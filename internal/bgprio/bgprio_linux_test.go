@@ -52,7 +52,7 @@ func TestLowerMovesOnlyItsOwnThread(t *testing.T) {
 }
 
 // TestWatchRestoresStarvedThreads drives the watch with recorded run
-// delays: when one thread waited 200 ms of a second, every lowered thread
+// delays: when one thread waited 600 ms of a second, every lowered thread
 // goes back to normal priority and threads lowered during the cooldown stay
 // normal; after the cooldown all are lowered again. Waiting 5 ms a second
 // changes nothing; ended threads are forgotten and the watch stops.
@@ -75,7 +75,7 @@ func TestWatchRestoresStarvedThreads(t *testing.T) {
 	if policies[1] != policyIdle || policies[2] != policyIdle || w.restored != 0 {
 		t.Fatalf("5 ms of waiting a second changed policies: %v", policies)
 	}
-	delays[1] = 205 * time.Millisecond
+	delays[1] = 605 * time.Millisecond
 	if !w.check(t0.Add(time.Second)) {
 		t.Fatal("watch stopped with threads left")
 	}
@@ -93,7 +93,7 @@ func TestWatchRestoresStarvedThreads(t *testing.T) {
 	if policies[1] != policyIdle || policies[2] != policyIdle || w.policyNow() != policyIdle {
 		t.Fatalf("not lowered again after the cooldown: %v", policies)
 	}
-	delays[2] += 300 * time.Millisecond // starved again: the cooldown is now 60 s
+	delays[2] += 600 * time.Millisecond // starved again: the cooldown is now 60 s
 	w.check(t0.Add(33 * time.Second))
 	w.check(t0.Add(90 * time.Second))
 	if policies[1] != policyNormal || w.restored != 2 {

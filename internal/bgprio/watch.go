@@ -19,7 +19,7 @@ import (
 // all lowered again; each restore doubles the next cooldown, up to
 // maxCooldown, so a machine that stays busy keeps them normal.
 const (
-	starvedShare = 0.10
+	starvedShare = 0.5
 	maxCooldown  = time.Hour
 )
 

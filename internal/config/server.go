@@ -26,7 +26,7 @@ type Server struct {
 	// hand-off (redaction, spans, capture, shadow). "idle" (default) runs it
 	// on Linux threads of the SCHED_IDLE class, which give way at once to
 	// any thread that serves a request; when one of them waits for a CPU
-	// more than a tenth of a quarter second (other processes keep the
+	// for more than half of a quarter second (other processes keep the
 	// machine busy), all go back to normal priority for a minute, doubled
 	// each time (fledgling_background_priority_restored_total). "normal"
 	// leaves it at the process's priority. Read at start.
