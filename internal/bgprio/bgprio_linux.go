@@ -20,10 +20,9 @@ import (
 func Lower() (release func(), err error) {
 	runtime.LockOSThread()
 	tid := unix.Gettid()
-	if err := setPolicy(tid, std.policyNow()); err != nil {
+	if err := std.add(tid); err != nil {
 		return func() {}, err
 	}
-	std.add(tid)
 	return func() { std.remove(tid) }, nil
 }
 
@@ -59,6 +58,6 @@ func runDelay(tid int) (time.Duration, error) {
 }
 
 const (
-	policyIdle   = unix.SCHED_IDLE
-	policyNormal = unix.SCHED_NORMAL
+	policyIdle   uint32 = unix.SCHED_IDLE
+	policyNormal uint32 = unix.SCHED_NORMAL
 )

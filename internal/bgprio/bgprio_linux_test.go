@@ -59,7 +59,7 @@ func TestLowerMovesOnlyItsOwnThread(t *testing.T) {
 func TestWatchRestoresStarvedThreads(t *testing.T) {
 	delays := map[int]time.Duration{1: 0, 2: 0}
 	policies := map[int]uint32{1: policyIdle, 2: policyIdle}
-	w := &watch{interval: time.Second, cooldown: 30 * time.Second, threads: map[int]*watched{},
+	w := &watch{interval: time.Second, cooldown: 30 * time.Second, threads: map[int]*watched{}, running: true, // the test calls check itself
 		read: func(tid int) (time.Duration, error) {
 			d, ok := delays[tid]
 			if !ok {
@@ -82,15 +82,16 @@ func TestWatchRestoresStarvedThreads(t *testing.T) {
 	if policies[1] != policyNormal || policies[2] != policyNormal || w.restored != 1 {
 		t.Fatalf("after a starved second: policies %v, restored %d; want both normal, 1 restored", policies, w.restored)
 	}
-	if w.policyNow() != policyNormal {
-		t.Fatal("a thread lowered during the cooldown would be idle")
+	if err := w.add(3); err != nil || policies[3] != policyNormal {
+		t.Fatalf("a thread lowered during the cooldown got policy %d (err %v), want normal", policies[3], err)
 	}
+	delays[3] = 0
 	w.check(t0.Add(10 * time.Second))
 	if policies[1] != policyNormal {
 		t.Fatal("lowered again during the cooldown")
 	}
 	w.check(t0.Add(32 * time.Second))
-	if policies[1] != policyIdle || policies[2] != policyIdle || w.policyNow() != policyIdle {
+	if policies[1] != policyIdle || policies[2] != policyIdle || policies[3] != policyIdle {
 		t.Fatalf("not lowered again after the cooldown: %v", policies)
 	}
 	delays[2] += 600 * time.Millisecond // starved again: the cooldown is now 60 s
@@ -105,6 +106,7 @@ func TestWatchRestoresStarvedThreads(t *testing.T) {
 	}
 	delete(delays, 1)
 	delete(delays, 2)
+	delete(delays, 3)
 	if w.check(t0.Add(95 * time.Second)) {
 		t.Fatal("watch still running with every thread ended")
 	}

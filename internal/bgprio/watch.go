@@ -44,26 +44,26 @@ type watched struct {
 	delay time.Duration // run delay at the last check
 }
 
-// policyNow is the policy a thread gets now: idle unless a cooldown runs.
-func (w *watch) policyNow() uint32 {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.normalUntil.IsZero() {
-		return policyIdle
-	}
-	return policyNormal
-}
-
-// add puts thread tid under watch and starts the watch if it is not running.
-func (w *watch) add(tid int) {
+// add gives thread tid the policy of the moment (idle unless a cooldown
+// runs), puts it under watch and starts the watch if it is not running.
+// Under the lock, so that no restore or lowering passes it by.
+func (w *watch) add(tid int) error {
 	d, _ := w.read(tid)
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	policy := policyIdle
+	if !w.normalUntil.IsZero() {
+		policy = policyNormal
+	}
+	if err := w.set(tid, policy); err != nil {
+		return err
+	}
 	w.threads[tid] = &watched{delay: d}
 	if !w.running {
 		w.running = true
 		go w.loop()
 	}
+	return nil
 }
 
 // remove takes thread tid off the watch.
