@@ -43,28 +43,7 @@ func Open(path string, o Options) (*Scorer, error) {
 }
 
 // OpenBytes loads an ONNX model held in memory. Init must have succeeded.
-//
-// It opens the sessions from a goroutine of its own. ONNX Runtime may start
-// threads while it does, and a thread inherits the CPU scheduling class of
-// the thread that starts it: opened from a goroutine that runs at idle
-// priority (the capture writer's batch hooks, see package bgprio), the
-// scorer's threads would run at idle priority too. A fresh goroutine never
-// runs on such a thread, since those are locked to their own goroutine.
 func OpenBytes(model []byte, o Options) (*Scorer, error) {
-	type opened struct {
-		s   *Scorer
-		err error
-	}
-	done := make(chan opened)
-	go func() {
-		s, err := openBytes(model, o)
-		done <- opened{s, err}
-	}()
-	r := <-done
-	return r.s, r.err
-}
-
-func openBytes(model []byte, o Options) (*Scorer, error) {
 	if !ort.IsInitialized() {
 		return nil, fmt.Errorf("%w: ONNX Runtime not initialised (call onnx.Init)", ErrUnavailable)
 	}
