@@ -5,8 +5,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/fledgling-ai/fledgling/internal/bgprio"
 )
 
 // handoff runs each finished call's background work (redaction, spans,
@@ -36,7 +34,6 @@ type handoff struct {
 	pending  *sync.WaitGroup // every submitted job until it has run
 	settle   time.Duration
 	idle     time.Duration
-	low      bool // workers run on threads of the lowest CPU priority
 }
 
 const (
@@ -54,7 +51,7 @@ const (
 
 // newHandoff builds the pool; settle 0 means DefaultHandoffSettle and a
 // negative settle starts jobs at once.
-func newHandoff(pending *sync.WaitGroup, settle time.Duration, low bool) *handoff {
+func newHandoff(pending *sync.WaitGroup, settle time.Duration) *handoff {
 	switch {
 	case settle == 0:
 		settle = DefaultHandoffSettle
@@ -62,7 +59,7 @@ func newHandoff(pending *sync.WaitGroup, settle time.Duration, low bool) *handof
 		settle = 0
 	}
 	return &handoff{jobs: make(chan func(), handoffQueue), wake: make(chan struct{}, 1),
-		max: int32(goruntime.GOMAXPROCS(0)), pending: pending, settle: settle, idle: handoffIdle, low: low}
+		max: int32(goruntime.GOMAXPROCS(0)), pending: pending, settle: settle, idle: handoffIdle}
 }
 
 // submit queues job for a worker; it never blocks.
@@ -98,10 +95,6 @@ func (h *handoff) ensureWorker() {
 }
 
 func (h *handoff) work() {
-	if h.low {
-		release, _ := bgprio.Lower() // best effort: where it fails, the worker runs at normal priority
-		defer release()
-	}
 	t := time.NewTimer(h.idle)
 	defer t.Stop()
 	for {

@@ -18,7 +18,7 @@ func TestHandoffRunsEveryJobOnceAndNeverBlocks(t *testing.T) {
 
 func testHandoff(t *testing.T, settle time.Duration) {
 	var pending sync.WaitGroup
-	h := newHandoff(&pending, settle, true)
+	h := newHandoff(&pending, settle)
 	h.jobs = make(chan func(), 4)
 	h.max, h.idle = 2, 20*time.Millisecond
 

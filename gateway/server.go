@@ -55,10 +55,6 @@ type Options struct {
 	// call waits before it starts (see handoff). 0 means
 	// DefaultHandoffSettle; negative starts at once.
 	HandoffSettle time.Duration
-	// LowPriorityBackground runs the work a finished call hands off
-	// (redaction, spans, capture, shadow) on threads of the lowest CPU
-	// priority (see package bgprio).
-	LowPriorityBackground bool
 }
 
 // Server is the gateway's HTTP handler.
@@ -80,7 +76,7 @@ func New(o Options) (*Server, error) {
 		return nil, errors.New("gateway: Config and Router are required")
 	}
 	s := &Server{o: o, log: o.Logger, started: time.Now()}
-	s.handoff = newHandoff(&s.inflight, o.HandoffSettle, o.LowPriorityBackground)
+	s.handoff = newHandoff(&s.inflight, o.HandoffSettle)
 	if s.log == nil {
 		s.log = slog.Default()
 	}

@@ -398,7 +398,7 @@ func capGateway(ctx context.Context, cfg *config.Config, v capVariant) (capSetup
 	if v == capNormalPrio {
 		cfg.Server.BackgroundPriority = "normal"
 	}
-	o := gateway.Options{Config: cfg, Router: router.New(table), Logger: log, LowPriorityBackground: cfg.Server.LowBackgroundPriority()}
+	o := gateway.Options{Config: cfg, Router: router.New(table), Logger: log}
 	name := capSetupName(v)
 	if v == capOnAtOnce {
 		o.HandoffSettle = -1

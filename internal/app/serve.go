@@ -107,7 +107,6 @@ func (s *services) build(ctx context.Context) error {
 	s.gateway, err = gateway.New(gateway.Options{
 		Config: s.cfg, Router: s.router, Telemetry: s.telemetry, Recorder: s.recorder, Tee: s.tee,
 		Pricer: s.pricer, Redactor: s.redactor, Breakers: s.breakerObserver(), Admin: s.admin, Public: s.public, Registry: s.registry, Logger: s.log,
-		LowPriorityBackground: s.cfg.Server.LowBackgroundPriority(),
 	})
 	if err != nil {
 		return err

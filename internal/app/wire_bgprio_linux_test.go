@@ -15,13 +15,13 @@ import (
 // TestBackgroundWorkRunsAtIdlePriority checks server.background_priority
 // end to end: with the default ("idle"), once a call has been answered
 // and handed off, the process has threads of the SCHED_IDLE class (the
-// capture writer, the span export, the hand-off worker); with "normal", it
-// has none.
+// capture writer and the Langfuse span export); with "normal", it has
+// none.
 func TestBackgroundWorkRunsAtIdlePriority(t *testing.T) {
 	for _, c := range []struct {
 		priority string
 		atLeast  int
-	}{{"normal", 0}, {"idle", 3}} {
+	}{{"normal", 0}, {"idle", 2}} {
 		t.Run(c.priority, func(t *testing.T) {
 			before := idleThreads(t) // earlier tests' hand-off workers may linger
 			dir := t.TempDir()
