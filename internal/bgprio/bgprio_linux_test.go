@@ -82,10 +82,10 @@ func TestWatchRestoresStarvedThreads(t *testing.T) {
 	if policies[1] != policyNormal || policies[2] != policyNormal || w.restored != 1 {
 		t.Fatalf("after a starved second: policies %v, restored %d; want both normal, 1 restored", policies, w.restored)
 	}
+	delays[3] = 0
 	if err := w.add(3); err != nil || policies[3] != policyNormal {
 		t.Fatalf("a thread lowered during the cooldown got policy %d (err %v), want normal", policies[3], err)
 	}
-	delays[3] = 0
 	w.check(t0.Add(10 * time.Second))
 	if policies[1] != policyNormal {
 		t.Fatal("lowered again during the cooldown")
@@ -109,6 +109,18 @@ func TestWatchRestoresStarvedThreads(t *testing.T) {
 	delete(delays, 3)
 	if w.check(t0.Add(95 * time.Second)) {
 		t.Fatal("watch still running with every thread ended")
+	}
+}
+
+// TestUnwatchableThreadIsNotLowered: without a readable run delay, add
+// leaves the thread alone.
+func TestUnwatchableThreadIsNotLowered(t *testing.T) {
+	set := false
+	w := &watch{interval: time.Second, cooldown: time.Minute, threads: map[int]*watched{}, running: true,
+		read: func(int) (time.Duration, error) { return 0, errors.New("no /proc") },
+		set:  func(int, uint32) error { set = true; return nil }}
+	if err := w.add(7); err == nil || set || len(w.threads) != 0 {
+		t.Fatalf("add of an unwatchable thread: err %v, policy set %v, watched %d", err, set, len(w.threads))
 	}
 }
 

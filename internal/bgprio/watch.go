@@ -3,6 +3,7 @@
 package bgprio
 
 import (
+	"fmt"
 	"sync"
 	"time"
 )
@@ -46,9 +47,14 @@ type watched struct {
 
 // add gives thread tid the policy of the moment (idle unless a cooldown
 // runs), puts it under watch and starts the watch if it is not running.
-// Under the lock, so that no restore or lowering passes it by.
+// Under the lock, so that no restore or lowering passes it by. A thread
+// whose run delay cannot be read (no /proc, a kernel without schedstats)
+// is not lowered: nothing would notice it starve.
 func (w *watch) add(tid int) error {
-	d, _ := w.read(tid)
+	d, err := w.read(tid)
+	if err != nil {
+		return fmt.Errorf("not lowered, its run delay cannot be watched: %w", err)
+	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	policy := policyIdle
