@@ -341,15 +341,34 @@ const (
 	capNormalPrio                   // all three, background work at normal CPU priority
 )
 
-// capVariantNames are the -capture-variants names.
-var capVariantNames = map[string]capVariant{"off": capOff, "on": capOn, "atonce": capOnAtOnce, "tracing": capTracing, "capture": capCapture, "aa": capOffAgain, "normalprio": capNormalPrio}
+// capVariants gives each variant its -capture-variants name and its label
+// in the table.
+var capVariants = [...]struct{ flag, label string }{
+	capOff:        {"off", "gateway, tracing+capture off"},
+	capOn:         {"on", "gateway, tracing+capture on"},
+	capOnAtOnce:   {"atonce", "  on, background at once"},
+	capTracing:    {"tracing", "  on, tracing only"},
+	capCapture:    {"capture", "  on, capture only"},
+	capOffAgain:   {"aa", "  off again (A/A control)"},
+	capNormalPrio: {"normalprio", "  on, background normal prio"},
+}
+
+// capLookup is the variant a -capture-variants name stands for.
+func capLookup(name string) (capVariant, bool) {
+	for v, c := range capVariants {
+		if c.flag == name {
+			return capVariant(v), true
+		}
+	}
+	return 0, false
+}
 
 // capParseVariants reads -capture-variants; off and on always come first,
 // as the verdict compares them.
 func capParseVariants(s string) ([]capVariant, error) {
 	out := []capVariant{capOff, capOn}
 	for _, name := range strings.Split(s, ",") {
-		v, ok := capVariantNames[strings.TrimSpace(name)]
+		v, ok := capLookup(strings.TrimSpace(name))
 		if !ok {
 			return nil, fmt.Errorf("-capture-variants: unknown variant %q", name)
 		}
@@ -360,26 +379,9 @@ func capParseVariants(s string) ([]capVariant, error) {
 	return out, nil
 }
 
-// capSetupName is how the table calls variant v.
-func capSetupName(v capVariant) string {
-	return map[capVariant]string{capOff: "gateway, tracing+capture off", capOn: "gateway, tracing+capture on",
-		capOnAtOnce: "  on, background at once", capTracing: "  on, tracing only", capCapture: "  on, capture only",
-		capOffAgain: "  off again (A/A control)", capNormalPrio: "  on, background normal prio"}[v]
-}
-
-// capVariantName is variant v's -capture-variants name.
-func capVariantName(v capVariant) string {
-	for name, w := range capVariantNames {
-		if w == v {
-			return name
-		}
-	}
-	return ""
-}
-
 // capInProcess serves variant v from this process.
 func capInProcess(ctx context.Context, dir, upstream, sink string, v capVariant) (capSetup, func(), error) {
-	cfg, err := capBenchConfig(filepath.Join(dir, "gw"+capVariantName(v)), upstream, sink)
+	cfg, err := capBenchConfig(filepath.Join(dir, "gw"+capVariants[v].flag), upstream, sink)
 	if err != nil {
 		return capSetup{}, nil, err
 	}
@@ -399,7 +401,7 @@ func capGateway(ctx context.Context, cfg *config.Config, v capVariant) (capSetup
 		cfg.Server.BackgroundPriority = "normal"
 	}
 	o := gateway.Options{Config: cfg, Router: router.New(table), Logger: log}
-	name := capSetupName(v)
+	name := capVariants[v].label
 	if v == capOnAtOnce {
 		o.HandoffSettle = -1
 	}

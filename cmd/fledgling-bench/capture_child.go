@@ -39,7 +39,7 @@ type childStats struct {
 // "stats" and "after" (wait for background work, then stats) on stdin
 // until stdin closes.
 func serveCaptureChild(ctx context.Context) error {
-	v, ok := capVariantNames[*captureServe]
+	v, ok := capLookup(*captureServe)
 	if !ok {
 		return fmt.Errorf("-capture-serve: unknown variant %q", *captureServe)
 	}
@@ -65,7 +65,7 @@ func serveCaptureChild(ctx context.Context) error {
 
 // capChild starts a gateway process for variant v and returns its setup.
 func capChild(ctx context.Context, dir, upstream, sink string, v capVariant) (capSetup, func(), error) {
-	name := capVariantName(v)
+	name := capVariants[v].flag
 	cmd := exec.CommandContext(ctx, os.Args[0], "-capture-serve", name, "-capture-serve-dir", filepath.Join(dir, "gw"+name),
 		"-capture-serve-upstream", upstream, "-capture-serve-sink", sink)
 	cmd.Stderr = os.Stderr
@@ -86,7 +86,7 @@ func capChild(ctx context.Context, dir, upstream, sink string, v capVariant) (ca
 		c.close()
 		return capSetup{}, nil, fmt.Errorf("gateway process %s: %w", name, err)
 	}
-	return capSetup{name: capSetupName(v), url: url, after: func() { c.ask("after") },
+	return capSetup{name: capVariants[v].label, url: url, after: func() { c.ask("after") },
 		stats: func() childStats { return c.ask("stats") }}, c.close, nil
 }
 

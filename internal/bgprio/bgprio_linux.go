@@ -33,15 +33,6 @@ func setPolicy(tid int, policy uint32) error {
 	return nil
 }
 
-// policy is the calling thread's scheduling policy (for tests).
-func policy() (uint32, error) {
-	a, err := unix.SchedGetAttr(0, 0)
-	if err != nil {
-		return 0, err
-	}
-	return a.Policy, nil
-}
-
 // runDelay is how long thread tid has waited for a CPU since it started
 // (the second field of its schedstat), or an error once it has ended.
 func runDelay(tid int) (time.Duration, error) {

@@ -135,3 +135,12 @@ func TestRunDelayReadsThisThread(t *testing.T) {
 		t.Fatal("no error for a thread that does not exist")
 	}
 }
+
+// policy is the calling thread's scheduling policy.
+func policy() (uint32, error) {
+	a, err := unix.SchedGetAttr(0, 0)
+	if err != nil {
+		return 0, err
+	}
+	return a.Policy, nil
+}
