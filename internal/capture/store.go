@@ -22,7 +22,8 @@ const rowsPerStatement = 256
 // Store reads and writes the captures table. Writes go through a Writer;
 // other components (trainer, shadow, CLI, admin API) read with Query and Get.
 type Store struct {
-	db *store.DB
+	db       *store.DB
+	prepared preparedInserts
 }
 
 // Open migrates the capture schema and returns the store.
@@ -47,7 +48,7 @@ func (s *Store) insert(ctx context.Context, recs []*Record, hooks []BatchHook) (
 	inserted := make(map[string]bool, len(recs))
 	for start := 0; start < len(recs); start += rowsPerStatement {
 		end := min(start+rowsPerStatement, len(recs))
-		if err := insertRows(ctx, tx, s.db.Dialect, recs[start:end], inserted); err != nil {
+		if err := s.insertRows(ctx, tx, recs[start:end], inserted); err != nil {
 			return 0, err
 		}
 	}
@@ -84,25 +85,23 @@ func runHooks(ctx context.Context, tx *sql.Tx, d store.Dialect, hooks []BatchHoo
 
 // insertRows runs one multi-row INSERT … ON CONFLICT DO NOTHING RETURNING id
 // and marks the ids that were actually inserted.
-func insertRows(ctx context.Context, tx *sql.Tx, d store.Dialect, recs []*Record, inserted map[string]bool) error {
-	var q strings.Builder
-	q.Grow(64 + len(recs)*60)
-	q.WriteString("INSERT INTO captures (" + insertColumns + ") VALUES ")
+func (s *Store) insertRows(ctx context.Context, tx *sql.Tx, recs []*Record, inserted map[string]bool) error {
 	args := make([]any, 0, len(recs)*nInsertColumns)
-	for i, r := range recs {
+	for _, r := range recs {
 		data, err := encodeWithoutRequest(r)
 		if err != nil {
 			return fmt.Errorf("encode capture %s: %w", r.ID, err)
 		}
-		if i > 0 {
-			q.WriteByte(',')
-		}
-		writePlaceholders(&q, d, i*nInsertColumns, nInsertColumns)
 		args = append(args, r.ID, r.Time.UnixNano(), r.Route, indexedModel(r), string(r.Kind),
 			r.KeyID, r.Status, r.ErrorClass, r.TraceID, string(r.Request), string(data))
 	}
-	q.WriteString(" ON CONFLICT DO NOTHING RETURNING id")
-	rows, err := tx.QueryContext(ctx, q.String(), args...)
+	var rows *sql.Rows
+	var err error
+	if st := s.prepared.stmt(ctx, s.db, len(recs)); st != nil {
+		rows, err = tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+	} else {
+		rows, err = tx.QueryContext(ctx, insertStatement(s.db.Dialect, len(recs)), args...)
+	}
 	if err != nil {
 		return fmt.Errorf("insert captures: %w", err)
 	}

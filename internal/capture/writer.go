@@ -106,6 +106,10 @@ func NewWriter(s *Store, opt Options) (*Writer, error) {
 	}
 	w := &Writer{Store: s, opt: opt, queue: make(chan queued, opt.QueueSize), journal: j,
 		stop: make(chan struct{}), done: make(chan struct{}), flushReq: make(chan chan struct{}), full: make(chan struct{}, 1), failedReplays: map[string]int{}}
+	s.prepared.keep(min(opt.BatchSize, rowsPerStatement)) // a full batch, or a full statement of one
+	if rest := opt.BatchSize % rowsPerStatement; opt.BatchSize > rowsPerStatement && rest > 0 {
+		s.prepared.keep(rest)
+	}
 	go w.run()
 	return w, nil
 }
@@ -166,6 +170,7 @@ func (w *Writer) Close(ctx context.Context) error {
 	}
 	select {
 	case <-w.done:
+		w.prepared.close()
 		return w.journal.close()
 	case <-ctx.Done():
 		return fmt.Errorf("capture writer close: %w", ctx.Err())

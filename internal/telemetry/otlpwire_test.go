@@ -118,6 +118,7 @@ func TestOwnEncodingOfFinishedCallsEqualsTheOfficialExporters(t *testing.T) {
 	for _, r := range []*capture.Record{chatRecord(), streamRecord(), toolRecord()} {
 		tel.Finish(tel.Start(context.Background(), req), r)
 	}
+	tel.ForceFlush(context.Background()) // builds the queued spans
 	spans := rec.Ended()
 	if len(spans) != 6 {
 		t.Fatalf("%d spans", len(spans))
@@ -174,6 +175,7 @@ func TestFinishedSpansHaveNoDuplicateKeys(t *testing.T) {
 	for _, r := range []*capture.Record{chatRecord(), streamRecord(), toolRecord(), embeddingRecord(), errorRecord()} {
 		tel.Finish(tel.Start(context.Background(), req), r)
 	}
+	tel.ForceFlush(context.Background())
 	servers := map[trace.SpanID]sdktrace.ReadOnlySpan{}
 	ids := map[trace.SpanID]bool{}
 	for _, s := range rec.Ended() {
@@ -220,6 +222,7 @@ func TestFinishWithoutStartEmitsEverySpan(t *testing.T) {
 	rec := tracetest.NewSpanRecorder()
 	tel.registerProcessor(rec)
 	tel.Finish(context.Background(), errorRecord())
+	tel.ForceFlush(context.Background())
 	var server sdktrace.ReadOnlySpan
 	var clients []sdktrace.ReadOnlySpan
 	for _, s := range rec.Ended() {
