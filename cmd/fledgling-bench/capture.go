@@ -35,7 +35,7 @@ var (
 	captureRates = flag.String("capture-rates", "1000,0", "capture section: comma-separated loads in req/s, 0 for back to back")
 	captureCalls = flag.Int("capture-calls", 0, "capture section: calls per setup and load (default 2000; -quick 300)")
 	captureParts = flag.String("capture-parts", "overhead,breakdown,throughput", "capture section: which parts to run")
-	captureVars  = flag.String("capture-variants", "off,on,inlinespans,normalprio,aa", "capture section, overhead: gateways to compare (off, on, atonce, tracing, capture, normalprio, inlinespans, aa)")
+	captureVars  = flag.String("capture-variants", "off,on,normalprio,aa", "capture section, overhead: gateways to compare (off, on, atonce, tracing, capture, normalprio, aa)")
 )
 
 // runCaptureBench measures (1) what tracing + capture add to the gateway,
@@ -332,27 +332,25 @@ func capParseRates(s string) []int {
 type capVariant int
 
 const (
-	capOff         capVariant = iota // no telemetry, redaction or capture
-	capOn                            // all three, as shipped
-	capOnAtOnce                      // all three, background work started at once
-	capTracing                       // redaction and tracing, no capture
-	capCapture                       // redaction and capture, no tracing
-	capOffAgain                      // a second "off" gateway: the A/A control, what noise alone gives
-	capNormalPrio                    // all three, background work at normal CPU priority
-	capInlineSpans                   // all three, spans built on the hand-off workers (no finisher)
+	capOff        capVariant = iota // no telemetry, redaction or capture
+	capOn                           // all three, as shipped
+	capOnAtOnce                     // all three, background work started at once
+	capTracing                      // redaction and tracing, no capture
+	capCapture                      // redaction and capture, no tracing
+	capOffAgain                     // a second "off" gateway: the A/A control, what noise alone gives
+	capNormalPrio                   // all three, background work at normal CPU priority
 )
 
 // capVariants gives each variant its -capture-variants name and its label
 // in the table.
 var capVariants = [...]struct{ flag, label string }{
-	capOff:         {"off", "gateway, tracing+capture off"},
-	capOn:          {"on", "gateway, tracing+capture on"},
-	capOnAtOnce:    {"atonce", "  on, background at once"},
-	capTracing:     {"tracing", "  on, tracing only"},
-	capCapture:     {"capture", "  on, capture only"},
-	capOffAgain:    {"aa", "  off again (A/A control)"},
-	capNormalPrio:  {"normalprio", "  on, background normal prio"},
-	capInlineSpans: {"inlinespans", "  on, spans built on hand-off"},
+	capOff:        {"off", "gateway, tracing+capture off"},
+	capOn:         {"on", "gateway, tracing+capture on"},
+	capOnAtOnce:   {"atonce", "  on, background at once"},
+	capTracing:    {"tracing", "  on, tracing only"},
+	capCapture:    {"capture", "  on, capture only"},
+	capOffAgain:   {"aa", "  off again (A/A control)"},
+	capNormalPrio: {"normalprio", "  on, background normal prio"},
 }
 
 // capLookup is the variant a -capture-variants name stands for.
@@ -410,7 +408,7 @@ func capGateway(ctx context.Context, cfg *config.Config, v capVariant) (capSetup
 	var closers []func()
 	flush := func() {}
 	if on {
-		tel, w, red, closeAll, err := capComponents(ctx, cfg, log, v == capInlineSpans)
+		tel, w, red, closeAll, err := capComponents(ctx, cfg, log)
 		if err != nil {
 			return capSetup{}, nil, err
 		}
@@ -438,9 +436,9 @@ func capGateway(ctx context.Context, cfg *config.Config, v capVariant) (capSetup
 	}, nil
 }
 
-func capComponents(ctx context.Context, cfg *config.Config, log *slog.Logger, inlineSpans bool) (*telemetry.Telemetry, *capture.Writer, *redact.Redactor, func(), error) {
+func capComponents(ctx context.Context, cfg *config.Config, log *slog.Logger) (*telemetry.Telemetry, *capture.Writer, *redact.Redactor, func(), error) {
 	low := cfg.Server.LowBackgroundPriority()
-	tel, err := telemetry.New(ctx, cfg.Telemetry, telemetry.Options{Version: "bench", Log: log, Providers: cfg.Providers, LowPriority: low, InlineSpans: inlineSpans})
+	tel, err := telemetry.New(ctx, cfg.Telemetry, telemetry.Options{Version: "bench", Log: log, Providers: cfg.Providers, LowPriority: low})
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
@@ -473,7 +471,7 @@ func capBreakdown(ctx context.Context, dir string, calls int) error {
 	if err != nil {
 		return err
 	}
-	tel, w, red, closeAll, err := capComponents(ctx, cfg, slog.New(slog.DiscardHandler), false)
+	tel, w, red, closeAll, err := capComponents(ctx, cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		return err
 	}

@@ -118,7 +118,6 @@ func TestOwnEncodingOfFinishedCallsEqualsTheOfficialExporters(t *testing.T) {
 	for _, r := range []*capture.Record{chatRecord(), streamRecord(), toolRecord()} {
 		tel.Finish(tel.Start(context.Background(), req), r)
 	}
-	tel.ForceFlush(context.Background()) // builds the queued spans
 	spans := rec.Ended()
 	if len(spans) != 6 {
 		t.Fatalf("%d spans", len(spans))
@@ -175,7 +174,6 @@ func TestFinishedSpansHaveNoDuplicateKeys(t *testing.T) {
 	for _, r := range []*capture.Record{chatRecord(), streamRecord(), toolRecord(), embeddingRecord(), errorRecord()} {
 		tel.Finish(tel.Start(context.Background(), req), r)
 	}
-	tel.ForceFlush(context.Background())
 	servers := map[trace.SpanID]sdktrace.ReadOnlySpan{}
 	ids := map[trace.SpanID]bool{}
 	for _, s := range rec.Ended() {
@@ -222,7 +220,6 @@ func TestFinishWithoutStartEmitsEverySpan(t *testing.T) {
 	rec := tracetest.NewSpanRecorder()
 	tel.registerProcessor(rec)
 	tel.Finish(context.Background(), errorRecord())
-	tel.ForceFlush(context.Background())
 	var server sdktrace.ReadOnlySpan
 	var clients []sdktrace.ReadOnlySpan
 	for _, s := range rec.Ended() {

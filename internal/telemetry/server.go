@@ -88,39 +88,20 @@ func IDs(ctx context.Context) (traceID, spanID string) {
 	return sc.TraceID().String(), sc.SpanID().String()
 }
 
-// Finish records the call's metrics at once and queues the building of
-// its spans (see finisher): one CLIENT span per upstream attempt of rec and
-// the SERVER span opened by Start, or created after the fact when Start was
-// not called. ForceFlush builds and exports everything queued.
+// Finish emits one CLIENT span per upstream attempt of rec, records the
+// call's metrics, and ends the SERVER span opened by Start (or creates one
+// after the fact when Start was not called).
 func (t *Telemetry) Finish(ctx context.Context, rec *capture.Record) {
 	st, _ := ctx.Value(serverKey{}).(*serverState)
-	if rec != nil {
-		if st == nil {
-			st = t.openServer(ctx, "POST "+pathOf(rec.Kind), rec.Time)
-			ctx = trace.ContextWithSpanContext(ctx, st.sc)
+	if rec == nil {
+		if st != nil {
+			t.emitEnded(st.parent, st.sc, trace.SpanKindServer, st.name, st.start, time.Now(), st.attrs, sdktrace.Status{})
 		}
-		t.metrics.observeCall(ctx, rec, t.identify(rec))
-	}
-	j := finishJob{st: st, rec: rec, end: time.Now()}
-	switch {
-	case len(t.processors) == 0:
-		return // no destination: spans would go nowhere
-	case t.fin == nil:
-		t.buildSpans(j) // InlineSpans
-	default:
-		t.fin.add(j)
-	}
-}
-
-// buildSpans emits the spans of one finished call.
-func (t *Telemetry) buildSpans(j finishJob) {
-	st, rec := j.st, j.rec
-	switch {
-	case st == nil:
 		return
-	case rec == nil:
-		t.emitEnded(st.parent, st.sc, trace.SpanKindServer, st.name, st.start, j.end, st.attrs, sdktrace.Status{})
-		return
+	}
+	if st == nil {
+		st = t.openServer(ctx, "POST "+pathOf(rec.Kind), rec.Time)
+		ctx = trace.ContextWithSpanContext(ctx, st.sc)
 	}
 	d := t.describe(rec, st.hints)
 	c := buildContent(rec, d.body, t.maxContent, t.lfContent, t.semContent)
@@ -128,6 +109,7 @@ func (t *Telemetry) buildSpans(j finishJob) {
 	for i := range attempts {
 		t.clientSpan(st, rec, d, &c, attempts[i], i, i == len(attempts)-1)
 	}
+	t.metrics.observeCall(ctx, rec, d)
 	t.endServer(st, rec, d, &c)
 }
 
@@ -144,16 +126,6 @@ func pathOf(k capture.Kind) string {
 }
 
 func (t *Telemetry) describe(rec *capture.Record, hints headerHints) *callDesc {
-	d := t.identify(rec)
-	d.body = topFields(rec.Request)
-	d.request, d.modelParams = requestParams(d.body, rec.Stream)
-	d.trace = traceAttrs(rec, d.body, hints, t.env, t.release)
-	return d
-}
-
-// identify is the part of the description metrics need: operation,
-// provider and models.
-func (t *Telemetry) identify(rec *capture.Record) *callDesc {
 	d := &callDesc{}
 	d.operation, d.apiType = operationOf(rec.Kind)
 	d.requestModel = firstNonEmpty(rec.TargetModel, rec.RequestedModel)
@@ -165,6 +137,9 @@ func (t *Telemetry) identify(rec *capture.Record) *callDesc {
 	}
 	d.providerName = t.provider(provider).name
 	d.responseModel = firstNonEmpty(rec.UpstreamModel, rec.Response.Model)
+	d.body = topFields(rec.Request)
+	d.request, d.modelParams = requestParams(d.body, rec.Stream)
+	d.trace = traceAttrs(rec, d.body, hints, t.env, t.release)
 	return d
 }
 

@@ -40,10 +40,6 @@ type Options struct {
 	// LowPriority exports from threads of the lowest CPU priority (see
 	// package bgprio).
 	LowPriority bool
-	// InlineSpans builds a call's spans in Finish, on the caller, instead of
-	// on the finisher's goroutine: the behaviour before the finisher, kept
-	// for comparison in cmd/fledgling-bench.
-	InlineSpans bool
 }
 
 // Telemetry implements the gateway's Telemetry: Start opens the SERVER span,
@@ -62,12 +58,7 @@ type Telemetry struct {
 	// Fledgling's spans are built complete (emitEnded) and go straight to
 	// these processors: the destinations' pipelines, and in tests a recorder.
 	// No SDK tracer provider stands in between.
-	processors []sdktrace.SpanProcessor
-	// fin builds spans off the hand-off workers; nil without processors.
-	fin          *finisher
-	lowPriority  bool
-	inlineSpans  bool
-	queueSize    int
+	processors   []sdktrace.SpanProcessor
 	shutdownOnce sync.Once
 	shutdownErr  error
 	res          *resource.Resource
@@ -93,9 +84,8 @@ func New(ctx context.Context, cfg config.Telemetry, opt Options) (*Telemetry, er
 			return nil, err
 		}
 	}
-	t.lowPriority, t.inlineSpans, t.queueSize = opt.LowPriority, opt.InlineSpans, opt.QueueSize
 	for _, p := range t.pipelines {
-		t.registerProcessor(p)
+		t.processors = append(t.processors, p)
 	}
 	return t, nil
 }
@@ -172,10 +162,6 @@ func (t *Telemetry) addPipeline(exp sdktrace.SpanExporter, name string, ownOnly 
 // this way).
 func (t *Telemetry) registerProcessor(p sdktrace.SpanProcessor) {
 	t.processors = append(t.processors, p)
-	if t.fin == nil && !t.inlineSpans {
-		t.fin = newFinisher(t.buildSpans, t.queueSize, t.lowPriority)
-		t.metrics.RegisterQueue("span_builder", t.fin.Depth, func() uint64 { return 0 })
-	}
 }
 
 // SetProviders replaces the provider descriptions (on config reload).
@@ -202,9 +188,6 @@ func (t *Telemetry) Dropped() uint64 {
 
 // ForceFlush exports everything ended so far.
 func (t *Telemetry) ForceFlush(ctx context.Context) error {
-	if t.fin != nil {
-		t.fin.drain()
-	}
 	errs := make([]error, 0, len(t.processors))
 	for _, p := range t.processors {
 		errs = append(errs, p.ForceFlush(ctx))
@@ -216,9 +199,6 @@ func (t *Telemetry) ForceFlush(ctx context.Context) error {
 // first call's result.
 func (t *Telemetry) Shutdown(ctx context.Context) error {
 	t.shutdownOnce.Do(func() {
-		if t.fin != nil {
-			t.fin.close() // later calls build their own spans
-		}
 		errs := []error{t.ForceFlush(ctx)}
 		for _, p := range t.processors {
 			errs = append(errs, p.Shutdown(ctx))
