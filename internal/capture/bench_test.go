@@ -5,25 +5,39 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/fledgling-ai/fledgling/internal/config"
 	"github.com/fledgling-ai/fledgling/internal/store"
 )
 
+// BenchmarkInsertBatchSQLite writes batches of the default size, with the
+// INSERT prepared once (as the Writer keeps it) and, as the baseline,
+// prepared anew for every batch.
 func BenchmarkInsertBatchSQLite(b *testing.B) {
-	db := openDB(b, store.SQLite)
-	s, err := Open(context.Background(), db)
-	if err != nil {
-		b.Fatal(err)
+	for _, prepared := range []bool{false, true} {
+		b.Run(fmt.Sprintf("prepared=%v", prepared), func(b *testing.B) {
+			db := openDB(b, store.SQLite)
+			s, err := Open(context.Background(), db)
+			if err != nil {
+				b.Fatal(err)
+			}
+			n := config.DefaultBatchSize
+			if prepared {
+				s.prepared.keep(n)
+				defer s.prepared.close()
+			}
+			recs := make([]*Record, n)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				for j := range recs {
+					recs[j] = testRecord(i*n+j, "chat", "m")
+					recs[j].ID = fmt.Sprintf("r-%d-%d", i, j)
+				}
+				if _, err := s.insert(context.Background(), recs, nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.N*n)/b.Elapsed().Seconds(), "records/s")
+		})
 	}
-	recs := make([]*Record, 512)
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		for j := range recs {
-			recs[j] = testRecord(i*512+j, "chat", "m")
-			recs[j].ID = fmt.Sprintf("r-%d-%d", i, j)
-		}
-		if _, err := s.insert(context.Background(), recs, nil); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(float64(b.N*512)/b.Elapsed().Seconds(), "records/s")
 }
