@@ -2,6 +2,7 @@ package capture
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"testing"
 
@@ -40,4 +41,30 @@ func BenchmarkInsertBatchSQLite(b *testing.B) {
 			b.ReportMetric(float64(b.N*n)/b.Elapsed().Seconds(), "records/s")
 		})
 	}
+}
+
+// BenchmarkEncodeRecord: the hand-written record encoding against
+// json.Marshal (the baseline) on a realistic chat record with one attempt.
+func BenchmarkEncodeRecord(b *testing.B) {
+	r := testRecord(1, "support", "gpt-4o-mini")
+	r.Attempts = []Attempt{{Model: "gpt-4o-mini", Provider: "openai", UpstreamModel: "gpt-4o-mini-2024-07-18",
+		Start: r.Time, Duration: r.Latency, Status: 200, Usage: r.Usage, CostMicros: 42}}
+	b.Run("json.Marshal", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			c := *r
+			c.Request = nil
+			if _, err := json.Marshal(&c); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("appendRecord", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			if _, err := encodeWithoutRequest(r); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

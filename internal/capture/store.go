@@ -3,7 +3,6 @@ package capture
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -147,10 +146,3 @@ func (s *Store) deleteOlder(ctx context.Context, cutoff time.Time, limit int) (i
 	return res.RowsAffected()
 }
 
-// encodeWithoutRequest is the record's JSON minus the request body, which
-// has its own column.
-func encodeWithoutRequest(r *Record) ([]byte, error) {
-	c := *r
-	c.Request = nil
-	return json.Marshal(&c)
-}
