@@ -145,4 +145,3 @@ func (s *Store) deleteOlder(ctx context.Context, cutoff time.Time, limit int) (i
 	}
 	return res.RowsAffected()
 }
-
