@@ -12,6 +12,7 @@ import (
 
 	"github.com/fledgling-ai/fledgling/internal/capture"
 	"github.com/fledgling-ai/fledgling/internal/config"
+	"github.com/fledgling-ai/fledgling/internal/jsonlit"
 )
 
 // callDesc is what every span of one call shares, computed once per Finish.
@@ -83,11 +84,11 @@ func defaultPort(u *url.URL) int {
 // parameters from the (redacted) request body.
 func requestParams(r fields, stream bool) ([]attribute.KeyValue, string) {
 	var attrs []attribute.KeyValue
-	params := map[string]any{}
+	var params modelParams
 	num := func(path, key, param string) {
 		if v := r.Get(path); v.Type == gjson.Number {
 			attrs = append(attrs, attribute.Float64(key, v.Float()))
-			params[param] = v.Value()
+			params.add(param, appendJSONFloat(nil, v.Float()))
 		}
 	}
 	num("temperature", keyTemperature, "temperature")
@@ -98,32 +99,32 @@ func requestParams(r fields, stream bool) ([]attribute.KeyValue, string) {
 	for _, p := range []string{"max_completion_tokens", "max_tokens", "max_output_tokens"} {
 		if v := r.Get(p); v.Type == gjson.Number {
 			attrs = append(attrs, attribute.Int64(keyMaxTokens, v.Int()))
-			params[p] = v.Int()
+			params.addInt(p, v.Int())
 			break
 		}
 	}
 	if v := r.Get("seed"); v.Type == gjson.Number {
 		attrs = append(attrs, attribute.Int64(keySeed, v.Int()))
-		params["seed"] = v.Int()
+		params.addInt("seed", v.Int())
 	}
 	if v := r.Get("n"); v.Type == gjson.Number && v.Int() != 1 {
 		attrs = append(attrs, attribute.Int64(keyChoiceCount, v.Int()))
-		params["n"] = v.Int()
+		params.addInt("n", v.Int())
 	}
 	if stops := stringList(r.Get("stop")); len(stops) > 0 {
 		attrs = append(attrs, attribute.StringSlice(keyStopSequences, stops))
-		params["stop"] = stops
+		params.add("stop", appendJSONStrings(nil, stops))
 	}
 	if stream {
 		attrs = append(attrs, attribute.Bool(keyStream, true))
-		params["stream"] = true
+		params.add("stream", []byte("true"))
 	}
-	attrs = append(attrs, formatParams(r, params)...)
-	return attrs, jsonString(params)
+	attrs = append(attrs, formatParams(r, &params)...)
+	return attrs, params.json()
 }
 
 // formatParams covers output type, service tier, tool choice and embeddings.
-func formatParams(r fields, params map[string]any) []attribute.KeyValue {
+func formatParams(r fields, params *modelParams) []attribute.KeyValue {
 	var attrs []attribute.KeyValue
 	rf := r.Get("response_format.type").String()
 	if rf == "" {
@@ -132,27 +133,29 @@ func formatParams(r fields, params map[string]any) []attribute.KeyValue {
 	switch rf {
 	case "json_object", "json_schema":
 		attrs = append(attrs, attribute.String(keyOutputType, "json"))
-		params["response_format"] = rf
+		params.addString("response_format", rf)
 	case "text":
 		attrs = append(attrs, attribute.String(keyOutputType, "text"))
 	}
 	if v := r.Get("service_tier").String(); v != "" {
 		attrs = append(attrs, attribute.String(keyOpenAIServiceTier, v))
-		params["service_tier"] = v
+		params.addString("service_tier", v)
 	}
 	if v := r.Get("tool_choice"); v.Exists() {
-		params["tool_choice"] = v.Value()
+		if b, err := json.Marshal(v.Value()); err == nil {
+			params.add("tool_choice", b)
+		}
 	}
 	if v := r.Get("reasoning_effort").String(); v != "" {
-		params["reasoning_effort"] = v
+		params.addString("reasoning_effort", v)
 	}
 	if v := r.Get("encoding_format").String(); v != "" {
 		attrs = append(attrs, attribute.StringSlice(keyEncodingFormats, []string{v}))
-		params["encoding_format"] = v
+		params.addString("encoding_format", v)
 	}
 	if v := r.Get("dimensions"); v.Type == gjson.Number {
 		attrs = append(attrs, attribute.Int64(keyEmbeddingDims, v.Int()))
-		params["dimensions"] = v.Int()
+		params.addInt("dimensions", v.Int())
 	}
 	return attrs
 }
@@ -251,7 +254,12 @@ func firstNonEmpty(vs ...string) string {
 	return ""
 }
 
+// jsonString is v as json.Marshal writes it ("{}" when it cannot); a
+// string goes through jsonlit.AppendString, which writes the same bytes.
 func jsonString(v any) string {
+	if s, ok := v.(string); ok {
+		return string(jsonlit.AppendString(make([]byte, 0, len(s)+2), s))
+	}
 	b, err := json.Marshal(v)
 	if err != nil {
 		return "{}"
