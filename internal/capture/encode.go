@@ -90,7 +90,7 @@ func appendRecord(b []byte, r *Record) []byte {
 	o.strOmit("session", r.Session)
 	if len(r.Tags) > 0 {
 		o.key("tags")
-		o.b = appendStrings(o.b, r.Tags)
+		o.b = jsonlit.AppendStrings(o.b, r.Tags)
 	}
 	if len(r.Metadata) > 0 {
 		o.key("metadata")
@@ -201,17 +201,6 @@ func appendUsage(b []byte, u openai.Usage) []byte {
 	o.count("cache_write", u.CacheWrite)
 	o.count("reasoning", u.Reasoning)
 	return append(o.b, '}')
-}
-
-func appendStrings(b []byte, ss []string) []byte {
-	b = append(b, '[')
-	for i, s := range ss {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = jsonlit.AppendString(b, s)
-	}
-	return append(b, ']')
 }
 
 // appendStringMap writes the map with its keys sorted, as json.Marshal does.

@@ -113,7 +113,7 @@ func requestParams(r fields, stream bool) ([]attribute.KeyValue, string) {
 	}
 	if stops := stringList(r.Get("stop")); len(stops) > 0 {
 		attrs = append(attrs, attribute.StringSlice(keyStopSequences, stops))
-		params.add("stop", appendJSONStrings(nil, stops))
+		params.add("stop", jsonlit.AppendStrings(nil, stops))
 	}
 	if stream {
 		attrs = append(attrs, attribute.Bool(keyStream, true))

@@ -60,15 +60,3 @@ func appendJSONFloat(b []byte, f float64) []byte {
 	}
 	return b
 }
-
-// appendJSONStrings writes ss as a JSON array of strings.
-func appendJSONStrings(b []byte, ss []string) []byte {
-	b = append(b, '[')
-	for i, s := range ss {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = jsonlit.AppendString(b, s)
-	}
-	return append(b, ']')
-}
