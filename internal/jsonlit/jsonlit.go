@@ -1,6 +1,8 @@
 // Package jsonlit walks the string literals of a JSON document without
 // decoding it, so redaction and span-content truncation can rewrite string
-// values in place while leaving keys, numbers and layout byte for byte.
+// values in place while leaving keys, numbers and layout byte for byte; and
+// it writes string literals as encoding/json does, for the encoders that
+// build JSON without reflection (capture records, model parameters).
 package jsonlit
 
 // StringEnd returns the index just past the closing quote of the string
