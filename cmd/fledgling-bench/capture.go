@@ -35,7 +35,7 @@ var (
 	captureRates = flag.String("capture-rates", "1000,0", "capture section: comma-separated loads in req/s, 0 for back to back")
 	captureCalls = flag.Int("capture-calls", 0, "capture section: calls per setup and load (default 2000; -quick 300)")
 	captureParts = flag.String("capture-parts", "overhead,breakdown,throughput", "capture section: which parts to run")
-	captureVars  = flag.String("capture-variants", "off,on,normalprio,aa", "capture section, overhead: gateways to compare (off, on, atonce, tracing, capture, normalprio, aa)")
+	captureVars  = flag.String("capture-variants", "off,on,normalprio,aa", "capture section, overhead: gateways to compare (off, on, atonce, tracing, spans, capture, normalprio, aa)")
 )
 
 // runCaptureBench measures (1) what tracing + capture add to the gateway,
@@ -173,8 +173,17 @@ func capVerdict(label string, direct, off, on capResult) {
 	d50, s50 := share(func(r capResult) time.Duration { return r.p50 })
 	d99, s99 := share(func(r capResult) time.Duration { return r.p99 })
 	dm, sm := share(capResult.medP99)
-	fmt.Printf("%s p50 %+.0f µs = %+.1f%%, p99 %+.0f µs = %+.1f%%, median round p99 %+.0f µs = %+.1f%% of the gateway's own added latency (target < 20%%); CPU %+.0f µs/call (off the response path)\n",
-		label, us(d50), s50, us(d99), s99, us(dm), sm, us(on.cpu-off.cpu))
+	fmt.Printf("%s p50 %+.0f µs = %+.1f%%%s, p99 %+.0f µs = %+.1f%%%s, median round p99 %+.0f µs = %+.1f%% of the gateway's own added latency (target < 20%%); CPU %+.0f µs/call (off the response path)\n",
+		label, us(d50), s50, capCIText(direct, off, on, 50), us(d99), s99, capCIText(direct, off, on, 99), us(dm), sm, us(on.cpu-off.cpu))
+}
+
+// capCIText is " (95% CI lo … hi)" for the share at quantile q, or nothing.
+func capCIText(direct, off, on capResult, q int) string {
+	lo, hi, ok := capShareCI(direct, off, on, q)
+	if !ok {
+		return ""
+	}
+	return fmt.Sprintf(" (95%% CI %+.0f … %+.0f%%)", lo, hi)
 }
 
 // capRounds interleaves the setups so that load changes on a shared
@@ -187,6 +196,7 @@ func capInterleaved(ctx context.Context, setups []capSetup, calls, rate int) ([]
 	cpus := make([]time.Duration, len(setups))
 	allocs := make([]uint64, len(setups))
 	roundP99 := make([][]time.Duration, len(setups))
+	rounds := make([][][]time.Duration, len(setups))
 	for _, s := range setups { // warm up connections and caches
 		for i := 0; i < 50; i++ {
 			if err := capCall(client, s.url); err != nil {
@@ -205,6 +215,7 @@ func capInterleaved(ctx context.Context, setups []capSetup, calls, rate int) ([]
 			}
 			lats[i] = append(lats[i], l...)
 			roundP99[i] = append(roundP99[i], capQuantile(l, 99))
+			rounds[i] = append(rounds[i], l)
 			s.after() // background work counts towards CPU per call
 			st := s.stats()
 			cpus[i] += st.cpu - st0.cpu
@@ -214,7 +225,7 @@ func capInterleaved(ctx context.Context, setups []capSetup, calls, rate int) ([]
 	out := make([]capResult, len(setups))
 	for i, l := range lats {
 		slices.Sort(roundP99[i])
-		out[i] = capResult{p50: capQuantile(l, 50), p99: capQuantile(l, 99), roundP99: roundP99[i],
+		out[i] = capResult{p50: capQuantile(l, 50), p99: capQuantile(l, 99), roundP99: roundP99[i], rounds: rounds[i],
 			cpu: cpus[i] / time.Duration(len(l)), allocKB: float64(allocs[i]) / 1024 / float64(len(l))}
 	}
 	return out, nil
@@ -270,8 +281,9 @@ func capQuantile(l []time.Duration, q int) time.Duration {
 
 type capResult struct {
 	p50, p99, cpu time.Duration
-	roundP99      []time.Duration // each round's p99, sorted
-	allocKB       float64         // heap allocated per call, background work included
+	roundP99      []time.Duration   // each round's p99, sorted
+	rounds        [][]time.Duration // each round's latencies
+	allocKB       float64           // heap allocated per call, background work included
 }
 
 // capAlloc is the bytes the process has allocated on the heap so far.
@@ -339,6 +351,7 @@ const (
 	capCapture                      // redaction and capture, no tracing
 	capOffAgain                     // a second "off" gateway: the A/A control, what noise alone gives
 	capNormalPrio                   // all three, background work at normal CPU priority
+	capSpans                        // redaction and tracing with spans built but exported nowhere, no capture
 )
 
 // capVariants gives each variant its -capture-variants name and its label
@@ -351,6 +364,7 @@ var capVariants = [...]struct{ flag, label string }{
 	capCapture:    {"capture", "  on, capture only"},
 	capOffAgain:   {"aa", "  off again (A/A control)"},
 	capNormalPrio: {"normalprio", "  on, background normal prio"},
+	capSpans:      {"spans", "  on, tracing, no export"},
 }
 
 // capLookup is the variant a -capture-variants name stands for.
@@ -381,11 +395,20 @@ func capParseVariants(s string) ([]capVariant, error) {
 
 // capInProcess serves variant v from this process.
 func capInProcess(ctx context.Context, dir, upstream, sink string, v capVariant) (capSetup, func(), error) {
-	cfg, err := capBenchConfig(filepath.Join(dir, "gw"+capVariants[v].flag), upstream, sink)
+	cfg, err := capBenchConfig(filepath.Join(dir, "gw"+capVariants[v].flag), upstream, capSink(v, sink))
 	if err != nil {
 		return capSetup{}, nil, err
 	}
 	return capGateway(ctx, cfg, v)
+}
+
+// capSink is the Langfuse host variant v exports to: none for capSpans,
+// whose spans are built and dropped.
+func capSink(v capVariant, sink string) string {
+	if v == capSpans {
+		return ""
+	}
+	return sink
 }
 
 // capGateway builds the gateway with or without telemetry, redaction and
@@ -414,7 +437,7 @@ func capGateway(ctx context.Context, cfg *config.Config, v capVariant) (capSetup
 		}
 		o.Telemetry, o.Recorder, o.Redactor = tel, w, red
 		switch v {
-		case capTracing:
+		case capTracing, capSpans:
 			o.Recorder = nil
 		case capCapture:
 			o.Telemetry = nil

@@ -67,7 +67,7 @@ func serveCaptureChild(ctx context.Context) error {
 func capChild(ctx context.Context, dir, upstream, sink string, v capVariant) (capSetup, func(), error) {
 	name := capVariants[v].flag
 	cmd := exec.CommandContext(ctx, os.Args[0], "-capture-serve", name, "-capture-serve-dir", filepath.Join(dir, "gw"+name),
-		"-capture-serve-upstream", upstream, "-capture-serve-sink", sink)
+		"-capture-serve-upstream", upstream, "-capture-serve-sink", capSink(v, sink))
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
