@@ -35,7 +35,7 @@ var (
 	captureRates = flag.String("capture-rates", "1000,0", "capture section: comma-separated loads in req/s, 0 for back to back")
 	captureCalls = flag.Int("capture-calls", 0, "capture section: calls per setup and load (default 2000; -quick 300)")
 	captureParts = flag.String("capture-parts", "overhead,breakdown,throughput", "capture section: which parts to run")
-	captureVars  = flag.String("capture-variants", "off,on,normalprio,aa", "capture section, overhead: gateways to compare (off, on, atonce, tracing, spans, capture, normalprio, aa)")
+	captureVars  = flag.String("capture-variants", "off,on,normalprio,aa", "capture section, overhead: gateways to compare (off, on, atonce, tracing, nodest, capture, normalprio, aa)")
 )
 
 // runCaptureBench measures (1) what tracing + capture add to the gateway,
@@ -351,7 +351,7 @@ const (
 	capCapture                      // redaction and capture, no tracing
 	capOffAgain                     // a second "off" gateway: the A/A control, what noise alone gives
 	capNormalPrio                   // all three, background work at normal CPU priority
-	capSpans                        // redaction and tracing with spans built but exported nowhere, no capture
+	capNoDest                       // redaction and telemetry with no span destination (metrics only), no capture
 )
 
 // capVariants gives each variant its -capture-variants name and its label
@@ -364,7 +364,7 @@ var capVariants = [...]struct{ flag, label string }{
 	capCapture:    {"capture", "  on, capture only"},
 	capOffAgain:   {"aa", "  off again (A/A control)"},
 	capNormalPrio: {"normalprio", "  on, background normal prio"},
-	capSpans:      {"spans", "  on, tracing, no export"},
+	capNoDest:     {"nodest", "  on, no span destination"},
 }
 
 // capLookup is the variant a -capture-variants name stands for.
@@ -402,10 +402,10 @@ func capInProcess(ctx context.Context, dir, upstream, sink string, v capVariant)
 	return capGateway(ctx, cfg, v)
 }
 
-// capSink is the Langfuse host variant v exports to: none for capSpans,
-// whose spans are built and dropped.
+// capSink is the Langfuse host variant v exports to: none for capNoDest,
+// which then records metrics and builds no spans.
 func capSink(v capVariant, sink string) string {
-	if v == capSpans {
+	if v == capNoDest {
 		return ""
 	}
 	return sink
@@ -437,7 +437,7 @@ func capGateway(ctx context.Context, cfg *config.Config, v capVariant) (capSetup
 		}
 		o.Telemetry, o.Recorder, o.Redactor = tel, w, red
 		switch v {
-		case capTracing, capSpans:
+		case capTracing, capNoDest:
 			o.Recorder = nil
 		case capCapture:
 			o.Telemetry = nil

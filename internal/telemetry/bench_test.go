@@ -7,6 +7,8 @@ import (
 	"net/http/httptest"
 	"testing"
 	"time"
+
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
 
 func BenchmarkStartFinish(b *testing.B) {
@@ -33,7 +35,8 @@ func BenchmarkStartFinishNoExport(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	tel.lfContent = true // build the content as if Langfuse wanted it
+	tel.lfContent = true               // build the content as if Langfuse wanted it
+	tel.registerProcessor(discarded{}) // and the spans, as if they went somewhere
 	req := httptest.NewRequest("POST", "/v1/chat/completions", nil)
 	rec := toolRecord()
 	b.ReportAllocs()
@@ -41,3 +44,26 @@ func BenchmarkStartFinishNoExport(b *testing.B) {
 		tel.Finish(tel.Start(context.Background(), req), rec)
 	}
 }
+
+// BenchmarkStartFinishMetricsOnly is a gateway with no span destination:
+// Finish records the metrics and builds no spans.
+func BenchmarkStartFinishMetricsOnly(b *testing.B) {
+	tel, err := New(context.Background(), testConfig(""), Options{Providers: testProviders})
+	if err != nil {
+		b.Fatal(err)
+	}
+	req := httptest.NewRequest("POST", "/v1/chat/completions", nil)
+	rec := toolRecord()
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		tel.Finish(tel.Start(context.Background(), req), rec)
+	}
+}
+
+// discarded is a span processor that drops what it is given.
+type discarded struct{}
+
+func (discarded) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
+func (discarded) OnEnd(sdktrace.ReadOnlySpan)                     {}
+func (discarded) Shutdown(context.Context) error                  { return nil }
+func (discarded) ForceFlush(context.Context) error                { return nil }

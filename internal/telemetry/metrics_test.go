@@ -2,6 +2,7 @@ package telemetry
 
 import (
 	"context"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
@@ -9,6 +10,10 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+
+	"github.com/fledgling-ai/fledgling/internal/capture"
 )
 
 func TestMetricsAppearInTheInjectedRegistry(t *testing.T) {
@@ -119,3 +124,51 @@ func gaugeValue(f *dto.MetricFamily) float64 {
 }
 
 func formatFloat(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
+
+// With no destination for spans, Finish records only the metrics: the same
+// ones, with the same labels and values, as when spans are built.
+func TestMetricsAreTheSameWithoutSpanDestinations(t *testing.T) {
+	ctx := context.Background()
+	gather := func(withSpans bool) (string, int) {
+		reg := prometheus.NewRegistry()
+		m, err := NewMetrics(ctx, MetricsOptions{Registerer: reg})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tel, err := New(ctx, testConfig(""), Options{Metrics: m, Providers: testProviders})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tel.Shutdown(ctx)
+		spans := tracetest.NewSpanRecorder()
+		if withSpans {
+			tel.registerProcessor(spans)
+		}
+		req := httptest.NewRequest("POST", "/v1/chat/completions", nil)
+		for _, rec := range []*capture.Record{chatRecord(), streamRecord(), toolRecord(), embeddingRecord(), errorRecord()} {
+			tel.Finish(tel.Start(ctx, req), rec)
+		}
+		families, err := reg.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b strings.Builder
+		for _, f := range families {
+			if _, err := expfmt.MetricFamilyToText(&b, f); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return b.String(), len(spans.Ended())
+	}
+	with, n := gather(true)
+	without, none := gather(false)
+	if n == 0 || none != 0 {
+		t.Fatalf("%d spans with a destination, %d without; want some and none", n, none)
+	}
+	if !strings.Contains(with, "gen_ai_client_token_usage") || !strings.Contains(with, "fledgling_gateway_requests_total") {
+		t.Fatalf("metrics missing:\n%s", with)
+	}
+	if with != without {
+		t.Fatalf("metrics differ without a span destination:\nwith spans:\n%s\nwithout:\n%s", with, without)
+	}
+}

@@ -90,13 +90,18 @@ func IDs(ctx context.Context) (traceID, spanID string) {
 
 // Finish emits one CLIENT span per upstream attempt of rec, records the
 // call's metrics, and ends the SERVER span opened by Start (or creates one
-// after the fact when Start was not called).
+// after the fact when Start was not called). With no destination for spans
+// it only records the metrics.
 func (t *Telemetry) Finish(ctx context.Context, rec *capture.Record) {
 	st, _ := ctx.Value(serverKey{}).(*serverState)
 	if rec == nil {
 		if st != nil {
 			t.emitEnded(st.parent, st.sc, trace.SpanKindServer, st.name, st.start, time.Now(), st.attrs, sdktrace.Status{})
 		}
+		return
+	}
+	if len(t.processors) == 0 { // no destination: the spans would go nowhere
+		t.metrics.observeCall(ctx, rec, t.names(rec))
 		return
 	}
 	if st == nil {
@@ -125,7 +130,18 @@ func pathOf(k capture.Kind) string {
 	return "/v1/chat/completions"
 }
 
+// describe reads what the spans of rec say about the call as a whole.
 func (t *Telemetry) describe(rec *capture.Record, hints headerHints) *callDesc {
+	d := t.names(rec)
+	d.body = topFields(rec.Request)
+	d.request, d.modelParams = requestParams(d.body, rec.Stream)
+	d.trace = traceAttrs(rec, d.body, hints, t.env, t.release)
+	return d
+}
+
+// names is the part of describe the metrics need: operation, provider and
+// models.
+func (t *Telemetry) names(rec *capture.Record) *callDesc {
 	d := &callDesc{}
 	d.operation, d.apiType = operationOf(rec.Kind)
 	d.requestModel = firstNonEmpty(rec.TargetModel, rec.RequestedModel)
@@ -137,9 +153,6 @@ func (t *Telemetry) describe(rec *capture.Record, hints headerHints) *callDesc {
 	}
 	d.providerName = t.provider(provider).name
 	d.responseModel = firstNonEmpty(rec.UpstreamModel, rec.Response.Model)
-	d.body = topFields(rec.Request)
-	d.request, d.modelParams = requestParams(d.body, rec.Stream)
-	d.trace = traceAttrs(rec, d.body, hints, t.env, t.release)
 	return d
 }
 

@@ -67,8 +67,9 @@ type Telemetry struct {
 
 // New builds the export destinations: Langfuse when
 // telemetry.langfuse.host is set, the generic OTLP exporter when
-// telemetry.otlp.enabled. With neither, spans are still created (so trace
-// ids reach logs and captures) but go nowhere.
+// telemetry.otlp.enabled. With neither, Start still gives each request its
+// trace and span ids (so they reach logs, captures and upstreams), and
+// Finish records metrics but builds no spans.
 func New(ctx context.Context, cfg config.Telemetry, opt Options) (*Telemetry, error) {
 	opt.setDefaults()
 	t := &Telemetry{metrics: opt.Metrics, log: opt.Log, env: cfg.Langfuse.Environment, release: opt.Version,
