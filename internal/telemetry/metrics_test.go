@@ -148,17 +148,7 @@ func TestMetricsAreTheSameWithoutSpanDestinations(t *testing.T) {
 		for _, rec := range []*capture.Record{chatRecord(), streamRecord(), toolRecord(), embeddingRecord(), errorRecord()} {
 			tel.Finish(tel.Start(ctx, req), rec)
 		}
-		families, err := reg.Gather()
-		if err != nil {
-			t.Fatal(err)
-		}
-		var b strings.Builder
-		for _, f := range families {
-			if _, err := expfmt.MetricFamilyToText(&b, f); err != nil {
-				t.Fatal(err)
-			}
-		}
-		return b.String(), len(spans.Ended())
+		return gathered(t, reg), len(spans.Ended())
 	}
 	with, n := gather(true)
 	without, none := gather(false)
@@ -171,4 +161,20 @@ func TestMetricsAreTheSameWithoutSpanDestinations(t *testing.T) {
 	if with != without {
 		t.Fatalf("metrics differ without a span destination:\nwith spans:\n%s\nwithout:\n%s", with, without)
 	}
+}
+
+// gathered is everything in reg in the Prometheus text format.
+func gathered(t *testing.T, reg *prometheus.Registry) string {
+	t.Helper()
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for _, f := range families {
+		if _, err := expfmt.MetricFamilyToText(&b, f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return b.String()
 }

@@ -33,6 +33,7 @@ type pipeline struct {
 	buf  []sdktrace.ReadOnlySpan // ended, not yet taken for export
 	free []sdktrace.ReadOnlySpan // the other buffer, reused
 
+	before    func()     // builds the spans deferred to the export (deferred.go)
 	exportMu  sync.Mutex // one export at a time, in order
 	full      chan struct{}
 	dropped   atomic.Uint64
@@ -82,10 +83,15 @@ func (p *pipeline) OnEnd(s sdktrace.ReadOnlySpan) {
 	case n >= p.queueSize:
 		p.dropped.Add(1)
 	case n+1 == p.batchSize:
-		select {
-		case p.full <- struct{}{}:
-		default:
-		}
+		p.kick()
+	}
+}
+
+// kick wakes the export goroutine for a batch, unless it is already due.
+func (p *pipeline) kick() {
+	select {
+	case p.full <- struct{}{}:
+	default:
 	}
 }
 
@@ -116,6 +122,9 @@ func (p *pipeline) run() {
 func (p *pipeline) exportBuffered(ctx context.Context) error {
 	p.exportMu.Lock()
 	defer p.exportMu.Unlock()
+	if p.before != nil {
+		p.before()
+	}
 	p.mu.Lock()
 	spans := p.buf
 	p.buf, p.free = p.free[:0], nil

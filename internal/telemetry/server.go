@@ -88,10 +88,11 @@ func IDs(ctx context.Context) (traceID, spanID string) {
 	return sc.TraceID().String(), sc.SpanID().String()
 }
 
-// Finish emits one CLIENT span per upstream attempt of rec, records the
-// call's metrics, and ends the SERVER span opened by Start (or creates one
-// after the fact when Start was not called). With no destination for spans
-// it only records the metrics.
+// Finish records the call's metrics and emits its spans: one CLIENT span
+// per upstream attempt of rec and the SERVER span opened by Start (or one
+// created after the fact when Start was not called). The spans are built on
+// the export goroutine before its next export (deferred.go); with no
+// destination for spans none are built.
 func (t *Telemetry) Finish(ctx context.Context, rec *capture.Record) {
 	st, _ := ctx.Value(serverKey{}).(*serverState)
 	if rec == nil {
@@ -108,14 +109,25 @@ func (t *Telemetry) Finish(ctx context.Context, rec *capture.Record) {
 		st = t.openServer(ctx, "POST "+pathOf(rec.Kind), rec.Time)
 		ctx = trace.ContextWithSpanContext(ctx, st.sc)
 	}
+	if len(t.pipelines) == 0 { // only processors registered by tests: build now
+		t.metrics.observeCall(ctx, rec, t.buildSpans(st, rec))
+		return
+	}
+	t.metrics.observeCall(ctx, rec, t.names(rec))
+	t.deferSpans(st, rec)
+}
+
+// buildSpans emits the call's CLIENT spans and its SERVER span to every
+// span processor.
+func (t *Telemetry) buildSpans(st *serverState, rec *capture.Record) *callDesc {
 	d := t.describe(rec, st.hints)
 	c := buildContent(rec, d.body, t.maxContent, t.lfContent, t.semContent)
 	attempts := attemptsOf(rec)
 	for i := range attempts {
 		t.clientSpan(st, rec, d, &c, attempts[i], i, i == len(attempts)-1)
 	}
-	t.metrics.observeCall(ctx, rec, d)
 	t.endServer(st, rec, d, &c)
+	return d
 }
 
 func pathOf(k capture.Kind) string {

@@ -63,6 +63,7 @@ type Telemetry struct {
 	shutdownErr  error
 	res          *resource.Resource
 	scope        instrumentation.Scope
+	unbuilt      unbuilt // calls whose spans the export goroutine builds
 }
 
 // New builds the export destinations: Langfuse when
@@ -87,6 +88,11 @@ func New(ctx context.Context, cfg config.Telemetry, opt Options) (*Telemetry, er
 	}
 	for _, p := range t.pipelines {
 		t.processors = append(t.processors, p)
+		p.before = t.buildDeferred
+	}
+	t.unbuilt.max = opt.QueueSize
+	if len(t.pipelines) > 0 {
+		t.metrics.RegisterQueue("span_building", t.unbuilt.Depth, t.unbuilt.Dropped)
 	}
 	return t, nil
 }
@@ -178,9 +184,10 @@ func (t *Telemetry) provider(name string) providerInfo {
 	return providerInfo{name: "openai"}
 }
 
-// Dropped is the total of spans dropped by all destinations' queues.
+// Dropped is the total of spans dropped by all destinations' queues, plus
+// the calls whose spans were dropped before they were built.
 func (t *Telemetry) Dropped() uint64 {
-	var n uint64
+	n := t.unbuilt.Dropped()
 	for _, p := range t.pipelines {
 		n += p.Dropped()
 	}

@@ -1,0 +1,103 @@
+package telemetry
+
+import (
+	"sync"
+	"sync/atomic"
+
+	"github.com/fledgling-ai/fledgling/internal/capture"
+)
+
+// Spans are built where they are exported. Finish, on the gateway's
+// hand-off workers, records the call's metrics and queues the call; the
+// export goroutine builds the queued calls' spans just before it exports,
+// for every destination at once. The hand-off workers run at normal CPU
+// priority, every few calls, while requests are in flight; the export
+// goroutine runs a few times a second at the lowest priority
+// (server.background_priority). Building spans was most of the hand-off's
+// work: with it moved, what tracing + capture add to the slowest 1 % of
+// calls back to back fell from +75.8…+98.6 % to +41.1…+54.2 % of the
+// gateway's own added latency (cmd/fledgling-bench -only capture, runs
+// alternated on one machine, 95 % intervals apart). Building them on an
+// idle-priority goroutine of their own, woken every 64 calls, had made it
+// worse (README, Capture store); here no goroutine is added and the spans
+// are built in the export's own wake-ups.
+
+// spansPerCall is the fewest spans a call queued here yields (a SERVER span
+// and one CLIENT span), for waking the export when a batch is due.
+const spansPerCall = 2
+
+// unbuiltCall is a finished call whose spans are not built yet.
+type unbuiltCall struct {
+	st  *serverState
+	rec *capture.Record
+}
+
+// unbuilt is the bounded queue of calls waiting for their spans. A full
+// queue drops the call's spans (its metrics are already recorded) and
+// counts the drop.
+type unbuilt struct {
+	mu      sync.Mutex
+	calls   []unbuiltCall
+	free    []unbuiltCall // the other buffer, reused
+	max     int
+	dropped atomic.Uint64
+}
+
+// add queues c and returns the number queued, or false when full.
+func (q *unbuilt) add(c unbuiltCall) (int, bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if len(q.calls) >= q.max {
+		q.dropped.Add(1)
+		return len(q.calls), false
+	}
+	q.calls = append(q.calls, c)
+	return len(q.calls), true
+}
+
+// take empties the queue and returns what it held; hand the slice back with
+// done.
+func (q *unbuilt) take() []unbuiltCall {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	calls := q.calls
+	q.calls, q.free = q.free[:0], nil
+	return calls
+}
+
+// done returns a slice from take for reuse.
+func (q *unbuilt) done(calls []unbuiltCall) {
+	clear(calls)
+	q.mu.Lock()
+	q.free = calls[:0]
+	q.mu.Unlock()
+}
+
+// Depth is the number of calls waiting for their spans.
+func (q *unbuilt) Depth() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return len(q.calls)
+}
+
+// Dropped counts calls whose spans were dropped because the queue was full.
+func (q *unbuilt) Dropped() uint64 { return q.dropped.Load() }
+
+// deferSpans queues the call's spans for the export goroutine and wakes it
+// once a batch's worth is waiting.
+func (t *Telemetry) deferSpans(st *serverState, rec *capture.Record) {
+	n, ok := t.unbuilt.add(unbuiltCall{st: st, rec: rec})
+	if ok && n == max(1, t.pipelines[0].batchSize/spansPerCall) {
+		t.pipelines[0].kick()
+	}
+}
+
+// buildDeferred builds the spans of the queued calls and hands them to
+// every span processor. The pipelines call it before each export.
+func (t *Telemetry) buildDeferred() {
+	calls := t.unbuilt.take()
+	for _, c := range calls {
+		t.buildSpans(c.st, c.rec)
+	}
+	t.unbuilt.done(calls)
+}
