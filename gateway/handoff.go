@@ -7,8 +7,9 @@ import (
 	"time"
 )
 
-// handoff runs each finished call's background work (redaction, spans,
-// capture, shadow) on a few long-lived workers fed by a bounded queue.
+// handoff runs each finished call's background work (redaction, metrics,
+// queueing the call for its spans and its capture, shadow) on a few
+// long-lived workers fed by a bounded queue.
 //
 // Two things keep that work out of the answers' way. First, the workers
 // live on: a goroutine per call would grow its stack again through the span

@@ -35,7 +35,7 @@ var (
 	captureRates = flag.String("capture-rates", "1000,0", "capture section: comma-separated loads in req/s, 0 for back to back")
 	captureCalls = flag.Int("capture-calls", 0, "capture section: calls per setup and load (default 2000; -quick 300)")
 	captureParts = flag.String("capture-parts", "overhead,breakdown,throughput", "capture section: which parts to run")
-	captureVars  = flag.String("capture-variants", "off,on,normalprio,aa", "capture section, overhead: gateways to compare (off, on, atonce, tracing, nodest, capture, normalprio, aa)")
+	captureVars  = flag.String("capture-variants", "off,on,normalprio,aa", "capture section, overhead: gateways to compare (off, on, atonce, tracing, nodest, capture, normalprio, infinish, aa)")
 )
 
 // runCaptureBench measures (1) what tracing + capture add to the gateway,
@@ -344,27 +344,29 @@ func capParseRates(s string) []int {
 type capVariant int
 
 const (
-	capOff        capVariant = iota // no telemetry, redaction or capture
-	capOn                           // all three, as shipped
-	capOnAtOnce                     // all three, background work started at once
-	capTracing                      // redaction and tracing, no capture
-	capCapture                      // redaction and capture, no tracing
-	capOffAgain                     // a second "off" gateway: the A/A control, what noise alone gives
-	capNormalPrio                   // all three, background work at normal CPU priority
-	capNoDest                       // redaction and telemetry with no span destination (metrics only), no capture
+	capOff           capVariant = iota // no telemetry, redaction or capture
+	capOn                              // all three, as shipped
+	capOnAtOnce                        // all three, background work started at once
+	capTracing                         // redaction and tracing, no capture
+	capCapture                         // redaction and capture, no tracing
+	capOffAgain                        // a second "off" gateway: the A/A control, what noise alone gives
+	capNormalPrio                      // all three, background work at normal CPU priority
+	capNoDest                          // redaction and telemetry with no span destination (metrics only), no capture
+	capSpansInFinish                   // all three, spans built on the hand-off workers instead of the export goroutine
 )
 
 // capVariants gives each variant its -capture-variants name and its label
 // in the table.
 var capVariants = [...]struct{ flag, label string }{
-	capOff:        {"off", "gateway, tracing+capture off"},
-	capOn:         {"on", "gateway, tracing+capture on"},
-	capOnAtOnce:   {"atonce", "  on, background at once"},
-	capTracing:    {"tracing", "  on, tracing only"},
-	capCapture:    {"capture", "  on, capture only"},
-	capOffAgain:   {"aa", "  off again (A/A control)"},
-	capNormalPrio: {"normalprio", "  on, background normal prio"},
-	capNoDest:     {"nodest", "  on, no span destination"},
+	capOff:           {"off", "gateway, tracing+capture off"},
+	capOn:            {"on", "gateway, tracing+capture on"},
+	capOnAtOnce:      {"atonce", "  on, background at once"},
+	capTracing:       {"tracing", "  on, tracing only"},
+	capCapture:       {"capture", "  on, capture only"},
+	capOffAgain:      {"aa", "  off again (A/A control)"},
+	capNormalPrio:    {"normalprio", "  on, background normal prio"},
+	capNoDest:        {"nodest", "  on, no span destination"},
+	capSpansInFinish: {"infinish", "  on, spans built in Finish"},
 }
 
 // capLookup is the variant a -capture-variants name stands for.
@@ -431,7 +433,7 @@ func capGateway(ctx context.Context, cfg *config.Config, v capVariant) (capSetup
 	var closers []func()
 	flush := func() {}
 	if on {
-		tel, w, red, closeAll, err := capComponents(ctx, cfg, log)
+		tel, w, red, closeAll, err := capComponents(ctx, cfg, log, v == capSpansInFinish)
 		if err != nil {
 			return capSetup{}, nil, err
 		}
@@ -459,9 +461,9 @@ func capGateway(ctx context.Context, cfg *config.Config, v capVariant) (capSetup
 	}, nil
 }
 
-func capComponents(ctx context.Context, cfg *config.Config, log *slog.Logger) (*telemetry.Telemetry, *capture.Writer, *redact.Redactor, func(), error) {
+func capComponents(ctx context.Context, cfg *config.Config, log *slog.Logger, spansInFinish bool) (*telemetry.Telemetry, *capture.Writer, *redact.Redactor, func(), error) {
 	low := cfg.Server.LowBackgroundPriority()
-	tel, err := telemetry.New(ctx, cfg.Telemetry, telemetry.Options{Version: "bench", Log: log, Providers: cfg.Providers, LowPriority: low})
+	tel, err := telemetry.New(ctx, cfg.Telemetry, telemetry.Options{Version: "bench", Log: log, Providers: cfg.Providers, LowPriority: low, SpansInFinish: spansInFinish})
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
@@ -494,7 +496,7 @@ func capBreakdown(ctx context.Context, dir string, calls int) error {
 	if err != nil {
 		return err
 	}
-	tel, w, red, closeAll, err := capComponents(ctx, cfg, slog.New(slog.DiscardHandler))
+	tel, w, red, closeAll, err := capComponents(ctx, cfg, slog.New(slog.DiscardHandler), true) // Finish's CPU includes the spans
 	if err != nil {
 		return err
 	}

@@ -13,14 +13,16 @@ import (
 // for every destination at once. The hand-off workers run at normal CPU
 // priority, every few calls, while requests are in flight; the export
 // goroutine runs a few times a second at the lowest priority
-// (server.background_priority). Building spans was most of the hand-off's
-// work: with it moved, what tracing + capture add to the slowest 1 % of
-// calls back to back fell from +75.8…+98.6 % to +41.1…+54.2 % of the
-// gateway's own added latency (cmd/fledgling-bench -only capture, runs
-// alternated on one machine, 95 % intervals apart). Building them on an
-// idle-priority goroutine of their own, woken every 64 calls, had made it
-// worse (README, Capture store); here no goroutine is added and the spans
-// are built in the export's own wake-ups.
+// (server.background_priority), and building spans was most of the
+// hand-off's work. In four back-to-back runs of cmd/fledgling-bench -only
+// capture -capture-variants off,on,infinish,aa, what tracing + capture add
+// to the slowest 1 % of calls was +45.9, +33.9, +66.4 and +38.2 % of the
+// gateway's own added latency with the spans built here, against +91.5,
+// +51.8, +98.2 and +54.1 % with them built in Finish (Options.SpansInFinish)
+// in the same runs. Building them on an idle-priority goroutine of their
+// own, woken every 64 calls, had made it worse (README, Capture store);
+// here no goroutine is added and the spans are built in the export's own
+// wake-ups.
 
 // spansPerCall is the fewest spans a call queued here yields (a SERVER span
 // and one CLIENT span), for waking the export when a batch is due.

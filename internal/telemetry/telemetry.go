@@ -32,7 +32,8 @@ type Options struct {
 	Metrics *Metrics
 	// Providers describe upstreams (gen_ai.provider.name, server.address).
 	Providers map[string]config.Provider
-	// QueueSize bounds each destination's span queue. Default 8192.
+	// QueueSize bounds each destination's span queue, and the calls waiting
+	// for their spans to be built. Default 8192.
 	QueueSize int
 	// BatchSize and BatchInterval tune export batches. Defaults 512, 1s.
 	BatchSize     int
@@ -40,6 +41,10 @@ type Options struct {
 	// LowPriority exports from threads of the lowest CPU priority (see
 	// package bgprio).
 	LowPriority bool
+	// SpansInFinish builds the spans in Finish, on its caller's goroutine,
+	// rather than on the export goroutine (deferred.go); the benchmark
+	// compares the two.
+	SpansInFinish bool
 }
 
 // Telemetry implements the gateway's Telemetry: Start opens the SERVER span,
@@ -64,6 +69,7 @@ type Telemetry struct {
 	res          *resource.Resource
 	scope        instrumentation.Scope
 	unbuilt      unbuilt // calls whose spans the export goroutine builds
+	inFinish     bool    // Options.SpansInFinish
 }
 
 // New builds the export destinations: Langfuse when
@@ -73,7 +79,7 @@ type Telemetry struct {
 // Finish records metrics but builds no spans.
 func New(ctx context.Context, cfg config.Telemetry, opt Options) (*Telemetry, error) {
 	opt.setDefaults()
-	t := &Telemetry{metrics: opt.Metrics, log: opt.Log, env: cfg.Langfuse.Environment, release: opt.Version,
+	t := &Telemetry{metrics: opt.Metrics, log: opt.Log, env: cfg.Langfuse.Environment, release: opt.Version, inFinish: opt.SpansInFinish,
 		maxContent: cfg.MaxContentBytes, prop: propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{})}
 	t.SetProviders(opt.Providers)
 	res := Resource(cfg, opt.Version)
