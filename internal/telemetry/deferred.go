@@ -1,6 +1,7 @@
 package telemetry
 
 import (
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 
@@ -99,7 +100,18 @@ func (t *Telemetry) deferSpans(st *serverState, rec *capture.Record) {
 func (t *Telemetry) buildDeferred() {
 	calls := t.unbuilt.take()
 	for _, c := range calls {
-		t.buildSpans(c.st, c.rec)
+		t.buildDeferredCall(c)
 	}
 	t.unbuilt.done(calls)
+}
+
+// buildDeferredCall builds one call's spans; a panic loses that call's
+// spans, logged, and neither the others' nor the export goroutine.
+func (t *Telemetry) buildDeferredCall(c unbuiltCall) {
+	defer func() {
+		if v := recover(); v != nil {
+			t.log.Error("panic building the spans of a call", "request_id", c.rec.ID, "panic", v, "stack", string(debug.Stack()))
+		}
+	}()
+	t.buildSpans(c.st, c.rec)
 }

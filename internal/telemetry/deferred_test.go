@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 )
 
@@ -76,3 +77,39 @@ func TestDeferredSpansWakeTheExportForABatch(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// A panic while one call's spans are built loses that call's spans only:
+// the export goroutine lives on and the next calls are exported.
+func TestAPanicBuildingSpansLosesOnlyThatCall(t *testing.T) {
+	ctx := context.Background()
+	rcv := newReceiver(t)
+	tel, err := New(ctx, testConfig(rcv.srv.URL), Options{Providers: testProviders, BatchInterval: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tel.Shutdown(ctx)
+	tel.registerProcessor(&panicky{})
+	for range 3 {
+		tel.Finish(tel.Start(ctx, httptest.NewRequest("POST", "/v1/chat/completions", nil)), chatRecord())
+	}
+	if err := tel.ForceFlush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// The first call's CLIENT span reached Langfuse before the panic; its
+	// SERVER span is lost; the other two calls are complete.
+	if n := len(rcv.spans()); n != 5 {
+		t.Fatalf("%d spans exported, want 5 (1 of the call that panicked, 2 of each other call)", n)
+	}
+}
+
+// panicky panics on the first span it is given.
+type panicky struct{ n int }
+
+func (p *panicky) OnEnd(sdktrace.ReadOnlySpan) {
+	if p.n++; p.n == 1 {
+		panic("boom")
+	}
+}
+func (*panicky) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
+func (*panicky) Shutdown(context.Context) error                  { return nil }
+func (*panicky) ForceFlush(context.Context) error                { return nil }
