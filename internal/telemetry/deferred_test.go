@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 )
@@ -18,16 +17,7 @@ import (
 func TestSpansAreBuiltAtExport(t *testing.T) {
 	ctx := context.Background()
 	rcv := newReceiver(t)
-	reg := prometheus.NewRegistry()
-	m, err := NewMetrics(ctx, MetricsOptions{Registerer: reg})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tel, err := New(ctx, testConfig(rcv.srv.URL), Options{Metrics: m, Providers: testProviders, BatchInterval: time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tel.Shutdown(ctx)
+	tel, reg := withRegistry(t, testConfig(rcv.srv.URL), Options{BatchInterval: time.Hour})
 	rec := tracetest.NewSpanRecorder()
 	tel.registerProcessor(rec)
 

@@ -14,20 +14,13 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/fledgling-ai/fledgling/internal/capture"
+	"github.com/fledgling-ai/fledgling/internal/config"
 )
 
 func TestMetricsAppearInTheInjectedRegistry(t *testing.T) {
 	ctx := context.Background()
-	reg := prometheus.NewRegistry()
-	m, err := NewMetrics(ctx, MetricsOptions{Registerer: reg})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tel, err := New(ctx, testConfig(""), Options{Metrics: m, Providers: testProviders})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tel.Shutdown(ctx)
+	tel, reg := withRegistry(t, testConfig(""), Options{})
+	m := tel.metrics
 	tel.Finish(ctx, chatRecord())
 	tel.Finish(ctx, streamRecord())
 	tel.Finish(ctx, errorRecord())
@@ -130,16 +123,7 @@ func formatFloat(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) 
 func TestMetricsAreTheSameWithoutSpanDestinations(t *testing.T) {
 	ctx := context.Background()
 	gather := func(withSpans bool) (string, int) {
-		reg := prometheus.NewRegistry()
-		m, err := NewMetrics(ctx, MetricsOptions{Registerer: reg})
-		if err != nil {
-			t.Fatal(err)
-		}
-		tel, err := New(ctx, testConfig(""), Options{Metrics: m, Providers: testProviders})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer tel.Shutdown(ctx)
+		tel, reg := withRegistry(t, testConfig(""), Options{})
 		spans := tracetest.NewSpanRecorder()
 		if withSpans {
 			tel.registerProcessor(spans)
@@ -177,4 +161,22 @@ func gathered(t *testing.T, reg *prometheus.Registry) string {
 		}
 	}
 	return b.String()
+}
+
+// withRegistry is a Telemetry whose metrics go to a registry of their own;
+// opt's Metrics and Providers are set here. It is shut down with the test.
+func withRegistry(t *testing.T, cfg config.Telemetry, opt Options) (*Telemetry, *prometheus.Registry) {
+	t.Helper()
+	reg := prometheus.NewRegistry()
+	m, err := NewMetrics(context.Background(), MetricsOptions{Registerer: reg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opt.Metrics, opt.Providers = m, testProviders
+	tel, err := New(context.Background(), cfg, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tel.Shutdown(context.Background()) })
+	return tel, reg
 }
