@@ -21,7 +21,8 @@ import (
 // gateway's own added latency with the spans built here, against +91.5,
 // +51.8, +98.2 and +54.1 % with them built in Finish (Options.SpansInFinish)
 // in the same runs, and lower in two more runs with the two setups' order
-// swapped (README, Capture store). Building them on an idle-priority goroutine of their
+// swapped, and in 5 of 6 runs with the order shuffled in each round (README,
+// Capture store). Building them on an idle-priority goroutine of their
 // own, woken every 64 calls, had made it worse (README, Capture store);
 // here no goroutine is added and the spans are built in the export's own
 // wake-ups.
