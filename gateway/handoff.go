@@ -21,7 +21,10 @@ import (
 // on two cores, 100 µs of background work started at once added ~170 µs to
 // the median call, more than its own length; started after a settle time,
 // a fraction of that (cmd/fledgling-bench -only capture prints both). Jobs
-// that queue during the settle time run together.
+// that queue during the settle time run together, and while jobs keep
+// coming the worker wakes itself every settle time to run them, so that a
+// busy gateway's requests only drop jobs into the queue and never wake it
+// (back to back, this saved 6–15 µs of CPU a call and lowered the median).
 //
 // The request path never waits: when the queue is full the job runs on a
 // goroutine of its own and is counted as overflow, so nothing is dropped.
@@ -101,10 +104,14 @@ func (h *handoff) work() {
 	for {
 		select {
 		case <-h.wake:
-			if h.settle > 0 {
-				time.Sleep(h.settle)
+			for { // until a settle time passes without a job
+				if h.settle > 0 {
+					time.Sleep(h.settle)
+				}
+				if h.drain() == 0 {
+					break
+				}
 			}
-			h.drain()
 			t.Reset(h.idle)
 		case <-t.C:
 			h.workers.Add(-1)
@@ -116,14 +123,14 @@ func (h *handoff) work() {
 	}
 }
 
-// drain runs queued jobs until the queue is empty.
-func (h *handoff) drain() {
-	for {
+// drain runs queued jobs until the queue is empty and returns how many.
+func (h *handoff) drain() int {
+	for n := 0; ; n++ {
 		select {
 		case job := <-h.jobs:
 			h.run(job)
 		default:
-			return
+			return n
 		}
 	}
 }
