@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/fledgling-ai/fledgling/internal/bgprio"
 )
 
 // TestBackgroundWorkRunsAtIdlePriority checks server.background_priority
@@ -24,6 +26,7 @@ func TestBackgroundWorkRunsAtIdlePriority(t *testing.T) {
 	}{{"normal", 0}, {"idle", 2}} {
 		t.Run(c.priority, func(t *testing.T) {
 			before := idleThreads(t) // earlier tests' hand-off workers may linger
+			restored := bgprio.Restored()
 			dir := t.TempDir()
 			lf := httptest.NewServer(&otlpSink{})
 			defer lf.Close()
@@ -38,7 +41,12 @@ func TestBackgroundWorkRunsAtIdlePriority(t *testing.T) {
 				t.Fatalf("chat: %d %s", code, body)
 			}
 			if c.atLeast > 0 {
-				waitIdleThreads(t, before, c.atLeast)
+				if n := waitIdleThreads(t, before, c.atLeast); n < c.atLeast {
+					if bgprio.Restored() > restored { // the starvation watch did its job
+						t.Skipf("%d threads went to SCHED_IDLE: the machine was so busy that the starvation watch put lowered threads back to normal priority (TestWatchRestoresStarvedThreads covers that)", n)
+					}
+					t.Fatalf("%d threads went to SCHED_IDLE, want at least %d", n, c.atLeast)
+				}
 			} else {
 				time.Sleep(300 * time.Millisecond) // hand-off (1ms settle) and a capture flush (50ms) have run
 				if n := len(lowered(before, idleThreads(t))); n != 0 {
@@ -54,16 +62,13 @@ func TestBackgroundWorkRunsAtIdlePriority(t *testing.T) {
 }
 
 // waitIdleThreads waits up to 5s for at least want threads to have gone to
-// SCHED_IDLE since before.
-func waitIdleThreads(t *testing.T, before map[int]bool, want int) {
+// SCHED_IDLE since before, and returns how many did.
+func waitIdleThreads(t *testing.T, before map[int]bool, want int) int {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for n := 0; ; time.Sleep(20 * time.Millisecond) {
-		if n = len(lowered(before, idleThreads(t))); n >= want {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d threads went to SCHED_IDLE, want at least %d", n, want)
+		if n = len(lowered(before, idleThreads(t))); n >= want || time.Now().After(deadline) {
+			return n
 		}
 	}
 }
