@@ -282,7 +282,7 @@ func capQuantile(l []time.Duration, q int) time.Duration {
 type capResult struct {
 	p50, p99, cpu time.Duration
 	roundP99      []time.Duration   // each round's p99, sorted
-	rounds        [][]time.Duration // each round's latencies
+	rounds        [][]time.Duration // each round's latencies, sorted (capQuantile sorted them)
 	allocKB       float64           // heap allocated per call, background work included
 }
 
