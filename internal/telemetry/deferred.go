@@ -2,8 +2,6 @@ package telemetry
 
 import (
 	"runtime/debug"
-	"sync"
-	"sync/atomic"
 
 	"github.com/fledgling-ai/fledgling/internal/capture"
 )
@@ -36,57 +34,6 @@ type unbuiltCall struct {
 	st  *serverState
 	rec *capture.Record
 }
-
-// unbuilt is the bounded queue of calls waiting for their spans. A full
-// queue drops the call's spans (its metrics are already recorded) and
-// counts the drop.
-type unbuilt struct {
-	mu      sync.Mutex
-	calls   []unbuiltCall
-	free    []unbuiltCall // the other buffer, reused
-	max     int
-	dropped atomic.Uint64
-}
-
-// add queues c and returns the number queued, or false when full.
-func (q *unbuilt) add(c unbuiltCall) (int, bool) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if len(q.calls) >= q.max {
-		q.dropped.Add(1)
-		return len(q.calls), false
-	}
-	q.calls = append(q.calls, c)
-	return len(q.calls), true
-}
-
-// take empties the queue and returns what it held; hand the slice back with
-// done.
-func (q *unbuilt) take() []unbuiltCall {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	calls := q.calls
-	q.calls, q.free = q.free[:0], nil
-	return calls
-}
-
-// done returns a slice from take for reuse.
-func (q *unbuilt) done(calls []unbuiltCall) {
-	clear(calls)
-	q.mu.Lock()
-	q.free = calls[:0]
-	q.mu.Unlock()
-}
-
-// Depth is the number of calls waiting for their spans.
-func (q *unbuilt) Depth() int {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	return len(q.calls)
-}
-
-// Dropped counts calls whose spans were dropped because the queue was full.
-func (q *unbuilt) Dropped() uint64 { return q.dropped.Load() }
 
 // deferSpans queues the call's spans for the export goroutine and wakes it
 // once a batch's worth is waiting.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/fledgling-ai/fledgling/internal/bgprio"
@@ -24,19 +23,15 @@ type pipeline struct {
 	ownOnly   bool            // only spans of Fledgling's tracer (Langfuse)
 	drop      map[string]bool // attributes this destination never receives
 	exp       sdktrace.SpanExporter
-	queueSize int
 	batchSize int
 	interval  time.Duration
 	low       bool // export from a thread of the lowest CPU priority
 
-	mu   sync.Mutex
-	buf  []sdktrace.ReadOnlySpan // ended, not yet taken for export
-	free []sdktrace.ReadOnlySpan // the other buffer, reused
+	spans bounded[sdktrace.ReadOnlySpan] // ended, not yet taken for export
 
 	before    func()     // builds the spans deferred to the export (deferred.go)
 	exportMu  sync.Mutex // one export at a time, in order
 	full      chan struct{}
-	dropped   atomic.Uint64
 	stop      chan struct{}
 	done      chan struct{}
 	closeOnce sync.Once
@@ -56,9 +51,10 @@ type pipelineOptions struct {
 const exportTimeout = 10 * time.Second
 
 func newPipeline(exp sdktrace.SpanExporter, o pipelineOptions) *pipeline {
-	p := &pipeline{name: o.name, ownOnly: o.ownOnly, drop: o.drop, exp: exp, queueSize: o.queueSize,
+	p := &pipeline{name: o.name, ownOnly: o.ownOnly, drop: o.drop, exp: exp,
 		batchSize: min(o.batchSize, o.queueSize), interval: o.interval, low: o.low,
 		full: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	p.spans.max = o.queueSize
 	go p.run()
 	return p
 }
@@ -73,16 +69,7 @@ func (p *pipeline) OnEnd(s sdktrace.ReadOnlySpan) {
 	if len(p.drop) > 0 {
 		s = without(s, p.drop)
 	}
-	p.mu.Lock()
-	n := len(p.buf)
-	if n < p.queueSize {
-		p.buf = append(p.buf, s)
-	}
-	p.mu.Unlock()
-	switch {
-	case n >= p.queueSize:
-		p.dropped.Add(1)
-	case n+1 == p.batchSize:
+	if n, ok := p.spans.add(s); ok && n == p.batchSize {
 		p.kick()
 	}
 }
@@ -125,10 +112,7 @@ func (p *pipeline) exportBuffered(ctx context.Context) error {
 	if p.before != nil {
 		p.before()
 	}
-	p.mu.Lock()
-	spans := p.buf
-	p.buf, p.free = p.free[:0], nil
-	p.mu.Unlock()
+	spans := p.spans.take()
 	var first error
 	for rest := spans; len(rest) > 0; {
 		n := min(len(rest), p.batchSize)
@@ -137,10 +121,7 @@ func (p *pipeline) exportBuffered(ctx context.Context) error {
 		}
 		rest = rest[n:]
 	}
-	clear(spans)
-	p.mu.Lock()
-	p.free = spans[:0]
-	p.mu.Unlock()
+	p.spans.done(spans)
 	return first
 }
 
@@ -151,14 +132,10 @@ func (p *pipeline) exportBatch(ctx context.Context, spans []sdktrace.ReadOnlySpa
 }
 
 // Depth is the number of spans waiting for export.
-func (p *pipeline) Depth() int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return len(p.buf)
-}
+func (p *pipeline) Depth() int { return p.spans.Depth() }
 
 // Dropped counts spans dropped because the buffer was full.
-func (p *pipeline) Dropped() uint64 { return p.dropped.Load() }
+func (p *pipeline) Dropped() uint64 { return p.spans.Dropped() }
 
 // ForceFlush exports everything ended so far.
 func (p *pipeline) ForceFlush(ctx context.Context) error {

@@ -68,8 +68,8 @@ type Telemetry struct {
 	shutdownErr  error
 	res          *resource.Resource
 	scope        instrumentation.Scope
-	unbuilt      unbuilt // calls whose spans the export goroutine builds
-	inFinish     bool    // Options.SpansInFinish
+	unbuilt      bounded[unbuiltCall] // calls whose spans the export goroutine builds (deferred.go)
+	inFinish     bool                 // Options.SpansInFinish
 }
 
 // New builds the export destinations: Langfuse when
