@@ -80,10 +80,18 @@ const capUpstreamReply = `{"id":"chatcmpl-b","object":"chat.completion","created
 
 // capSetup is one way of serving the benchmark's calls.
 type capSetup struct {
-	name  string
-	url   string
-	after func()            // waits for background work (records handed off, flushed)
-	stats func() childStats // CPU and allocation so far of the process that serves the setup
+	name   string
+	url    string
+	after  func()            // waits for background work (records handed off, flushed)
+	stats  func() childStats // CPU and allocation so far of the process that serves the setup
+	during func(bool)        // if set, told when the setup's calls start (true) and end (false)
+}
+
+// setDuring tells the setup that its calls start (true) or end (false).
+func (s capSetup) setDuring(on bool) {
+	if s.during != nil {
+		s.during(on)
+	}
 }
 
 // localStats are this process's figures.
@@ -207,9 +215,12 @@ func capInterleaved(ctx context.Context, setups []capSetup, calls, rate int) ([]
 	}
 	per := max(calls / *capRounds, 1)
 	for round := 0; round < *capRounds; round++ {
-		for i, s := range setups {
+		for _, i := range capOrder(round, len(setups)) {
+			s := setups[i]
 			st0 := s.stats()
+			s.setDuring(true)
 			l, err := capDrive(ctx, client, s.url, per, rate)
+			s.setDuring(false)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", s.name, err)
 			}
@@ -353,6 +364,7 @@ const (
 	capNormalPrio                      // all three, background work at normal CPU priority
 	capNoDest                          // redaction and telemetry with no span destination (metrics only), no capture
 	capSpansInFinish                   // all three, spans built on the hand-off workers instead of the export goroutine
+	capIdleLoad                        // "off", plus a synthetic load on an idle-priority goroutine while its calls run
 )
 
 // capVariants gives each variant its -capture-variants name and its label
@@ -367,6 +379,7 @@ var capVariants = [...]struct{ flag, label string }{
 	capNormalPrio:    {"normalprio", "  on, background normal prio"},
 	capNoDest:        {"nodest", "  on, no span destination"},
 	capSpansInFinish: {"infinish", "  on, spans built in Finish"},
+	capIdleLoad:      {"idleload", "  off + synthetic idle load"},
 }
 
 // capLookup is the variant a -capture-variants name stands for.
@@ -387,6 +400,9 @@ func capParseVariants(s string) ([]capVariant, error) {
 		v, ok := capLookup(strings.TrimSpace(name))
 		if !ok {
 			return nil, fmt.Errorf("-capture-variants: unknown variant %q", name)
+		}
+		if v == capIdleLoad && *captureSeparate {
+			return nil, fmt.Errorf("-capture-variants: %s runs its load in the bench's process, not with -capture-separate", name)
 		}
 		if v != capOff && v != capOn {
 			out = append(out, v)
@@ -416,7 +432,7 @@ func capSink(v capVariant, sink string) string {
 // capGateway builds the gateway with or without telemetry, redaction and
 // capture, and serves it on a local listener.
 func capGateway(ctx context.Context, cfg *config.Config, v capVariant) (capSetup, func(), error) {
-	on := v != capOff && v != capOffAgain
+	on := v != capOff && v != capOffAgain && v != capIdleLoad
 	table, err := router.Compile(cfg)
 	if err != nil {
 		return capSetup{}, nil, err
@@ -453,7 +469,13 @@ func capGateway(ctx context.Context, cfg *config.Config, v capVariant) (capSetup
 	}
 	srv := httptest.NewServer(gw)
 	after := func() { gw.Wait(ctx); flush() }
-	return capSetup{name: name, url: srv.URL + "/v1/chat/completions", after: after, stats: localStats}, func() {
+	setup := capSetup{name: name, url: srv.URL + "/v1/chat/completions", after: after, stats: localStats}
+	if v == capIdleLoad {
+		load := startIdleLoad()
+		setup.during = load.set
+		closers = append(closers, load.stop)
+	}
+	return setup, func() {
 		srv.Close()
 		for _, c := range closers {
 			c()
