@@ -35,7 +35,7 @@ var (
 	captureRates = flag.String("capture-rates", "1000,0", "capture section: comma-separated loads in req/s, 0 for back to back")
 	captureCalls = flag.Int("capture-calls", 0, "capture section: calls per setup and load (default 2000; -quick 300)")
 	captureParts = flag.String("capture-parts", "overhead,breakdown,throughput", "capture section: which parts to run")
-	captureVars  = flag.String("capture-variants", "off,on,normalprio,aa", "capture section, overhead: gateways to compare (off, on, atonce, tracing, nodest, capture, normalprio, infinish, aa)")
+	captureVars  = flag.String("capture-variants", "off,on,normalprio,aa", "capture section, overhead: gateways to compare (off, on, atonce, tracing, nodest, capture, normalprio, infinish, idleload, aa)")
 )
 
 // runCaptureBench measures (1) what tracing + capture add to the gateway,
