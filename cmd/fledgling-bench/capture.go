@@ -153,10 +153,10 @@ func capOverheadAt(ctx context.Context, setups []capSetup, calls, rate int) erro
 	if err != nil {
 		return err
 	}
-	fmt.Printf("%-30s %10s %10s %14s %14s %12s %12s   %s\n", "setup", "p50 µs", "p99 µs", "added p50 µs", "added p99 µs", "CPU µs/call", "alloc KB/call", "p99 µs per round: median (min–max)")
+	fmt.Printf("%-30s %10s %10s %10s %14s %14s %12s %12s   %s\n", "setup", "p50 µs", "p99 µs", "p99.9 µs", "added p50 µs", "added p99 µs", "CPU µs/call", "alloc KB/call", "p99 µs per round: median (min–max)")
 	for i, s := range setups {
 		r := res[i]
-		fmt.Printf("%-30s %10.0f %10.0f %14.0f %14.0f %12.0f %12.1f   %.0f (%.0f–%.0f)\n", s.name, us(r.p50), us(r.p99),
+		fmt.Printf("%-30s %10.0f %10.0f %10.0f %14.0f %14.0f %12.0f %12.1f   %.0f (%.0f–%.0f)\n", s.name, us(r.p50), us(r.p99), us(r.p999),
 			us(r.p50-res[0].p50), us(r.p99-res[0].p99), us(r.cpu), r.allocKB, us(r.medP99()), us(r.roundP99[0]), us(r.roundP99[len(r.roundP99)-1]))
 	}
 	capVerdict("tracing+capture add", res[0], res[1], res[2])
@@ -236,7 +236,7 @@ func capInterleaved(ctx context.Context, setups []capSetup, calls, rate int) ([]
 	out := make([]capResult, len(setups))
 	for i, l := range lats {
 		slices.Sort(roundP99[i])
-		out[i] = capResult{p50: capQuantile(l, 50), p99: capQuantile(l, 99), roundP99: roundP99[i], rounds: rounds[i],
+		out[i] = capResult{p50: capQuantile(l, 50), p99: capQuantile(l, 99), p999: capQuantilePermille(l, 999), roundP99: roundP99[i], rounds: rounds[i],
 			cpu: cpus[i] / time.Duration(len(l)), allocKB: float64(allocs[i]) / 1024 / float64(len(l))}
 	}
 	return out, nil
@@ -286,12 +286,18 @@ func (r capResult) medP99() time.Duration { return r.roundP99[len(r.roundP99)/2]
 
 // capQuantile is the q-th percentile of l; it sorts l.
 func capQuantile(l []time.Duration, q int) time.Duration {
+	return capQuantilePermille(l, 10*q)
+}
+
+// capQuantilePermille is the q-th permille of l; it sorts l.
+func capQuantilePermille(l []time.Duration, q int) time.Duration {
 	slices.Sort(l)
-	return l[len(l)*q/100]
+	return l[len(l)*q/1000]
 }
 
 type capResult struct {
 	p50, p99, cpu time.Duration
+	p999          time.Duration     // the slowest 0.1 %: where stalls of milliseconds show
 	roundP99      []time.Duration   // each round's p99, sorted
 	rounds        [][]time.Duration // each round's latencies, sorted (capQuantile sorted them)
 	allocKB       float64           // heap allocated per call, background work included

@@ -15,22 +15,19 @@ import (
 )
 
 // TestBackgroundWorkRunsAtIdlePriority checks server.background_priority
-// end to end: with the default ("idle"), once a call has been answered
-// and handed off, the process has threads of the SCHED_IDLE class (the
-// capture writer and the Langfuse span export); with "normal", it has
-// none.
+// end to end: with the default ("idle"), once a call has been answered,
+// its capture write and span building run through bgprio.Do, on a thread
+// of the SCHED_IDLE class; with "normal", nothing runs there and no thread
+// of the process is lowered.
 func TestBackgroundWorkRunsAtIdlePriority(t *testing.T) {
-	for _, c := range []struct {
-		priority string
-		atLeast  int
-	}{{"normal", 0}, {"idle", 2}} {
-		t.Run(c.priority, func(t *testing.T) {
-			before := idleThreads(t) // earlier tests' hand-off workers may linger
+	for _, priority := range []string{"normal", "idle"} {
+		t.Run(priority, func(t *testing.T) {
+			before, ran := idleThreads(t), bgprio.Ran() // earlier tests may have started the idle thread
 			dir := t.TempDir()
 			lf := httptest.NewServer(&otlpSink{})
 			defer lf.Close()
 			cfg := secretsConfig(t, dir, echoUpstream(t).URL, lf.URL)
-			cfg.Server.BackgroundPriority = c.priority
+			cfg.Server.BackgroundPriority = priority
 			ctx, cancel := context.WithCancel(context.Background())
 			h, err := Start(ctx, cfg, slog.New(slog.DiscardHandler))
 			if err != nil {
@@ -39,15 +36,13 @@ func TestBackgroundWorkRunsAtIdlePriority(t *testing.T) {
 			if code, body := post(t, h.URL()+"/v1/chat/completions", virtualKey, `{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]}`); code != 200 {
 				t.Fatalf("chat: %d %s", code, body)
 			}
-			if c.atLeast > 0 {
-				if n := waitIdleThreads(t, before, c.atLeast); n < c.atLeast {
-					if bgprio.Restored() > 0 { // the starvation watch did its job, and its cooldown keeps new threads normal
-						t.Skipf("%d threads went to SCHED_IDLE: the machine was so busy that the starvation watch put lowered threads back to normal priority (TestWatchRestoresStarvedThreads covers that)", n)
-					}
-					t.Fatalf("%d threads went to SCHED_IDLE, want at least %d", n, c.atLeast)
-				}
+			if priority == "idle" {
+				checkRanOnIdleThread(t, ran)
 			} else {
 				time.Sleep(300 * time.Millisecond) // hand-off (1ms settle) and a capture flush (50ms) have run
+				if n := bgprio.Ran() - ran; n != 0 {
+					t.Errorf("background_priority normal: %d pieces of work ran on the idle thread, want none", n)
+				}
 				if n := len(lowered(before, idleThreads(t))); n != 0 {
 					t.Errorf("background_priority normal: %d threads went to SCHED_IDLE, want none", n)
 				}
@@ -60,15 +55,21 @@ func TestBackgroundWorkRunsAtIdlePriority(t *testing.T) {
 	}
 }
 
-// waitIdleThreads waits up to 5s for at least want threads to have gone to
-// SCHED_IDLE since before, and returns how many did.
-func waitIdleThreads(t *testing.T, before map[int]bool, want int) int {
+// checkRanOnIdleThread waits up to 5s for work to have run through
+// bgprio.Do since ran, and checks that its thread is in the SCHED_IDLE
+// class.
+func checkRanOnIdleThread(t *testing.T, ran uint64) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for n := 0; ; time.Sleep(20 * time.Millisecond) {
-		if n = len(lowered(before, idleThreads(t))); n >= want || time.Now().After(deadline) {
-			return n
+	for deadline := time.Now().Add(5 * time.Second); bgprio.Ran() == ran; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("no background work ran on the idle-priority thread within 5s")
 		}
+	}
+	if !idleThreads(t)[bgprio.Thread()] {
+		if bgprio.Restored() > 0 { // the starvation watch did its job
+			t.Skip("the idle-priority thread is at normal priority: the machine was so busy that the starvation watch restored it (TestWatchRestoresStarvedThreads covers that)")
+		}
+		t.Fatalf("thread %d, where background work ran, is not in the SCHED_IDLE class", bgprio.Thread())
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/fledgling-ai/fledgling/internal/capture"
+	"github.com/fledgling-ai/fledgling/internal/store"
 )
 
 // buildCapture opens the capture store (migrating it), starts the batched
@@ -19,7 +20,7 @@ func (s *services) buildCapture(ctx context.Context) error {
 		return err
 	}
 	opt := capture.OptionsFrom(s.cfg.Storage, s.log)
-	opt.LowPriority = s.cfg.Server.LowBackgroundPriority()
+	opt.LowPriority = s.cfg.Server.LowBackgroundPriority() && s.db.Dialect == store.SQLite
 	w, err := capture.NewWriter(st, opt)
 	if err != nil {
 		return fmt.Errorf("capture writer: %w", err)

@@ -52,3 +52,5 @@ const (
 	policyIdle   uint32 = unix.SCHED_IDLE
 	policyNormal uint32 = unix.SCHED_NORMAL
 )
+
+func gettid() int { return unix.Gettid() }

@@ -16,3 +16,6 @@ func Lower() (release func(), err error) {
 
 // Restored is always 0 where threads are not lowered.
 func Restored() uint64 { return 0 }
+
+// gettid has no portable meaning here; Thread reports 0.
+func gettid() int { return 0 }

@@ -5,9 +5,11 @@ import (
 	"database/sql"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/fledgling-ai/fledgling/internal/bgprio"
 	"github.com/fledgling-ai/fledgling/internal/store"
 )
 
@@ -205,5 +207,37 @@ func TestWriterWritesAFullBatchWithoutWaitingForTheInterval(t *testing.T) {
 	}
 	if got, _ := w.Query(ctx, Filter{}); len(got) != 9 {
 		t.Fatalf("Close left %d of 9 records", len(got))
+	}
+}
+
+// With LowPriority the database work runs through bgprio.Do, and a panic
+// there still reaches the writer: the batch goes to the journal, the
+// writer lives on, and the replay stores every record once.
+func TestLowPriorityWriterSpillsABatchThatPanicsOnTheIdleThread(t *testing.T) {
+	db := openDB(t, store.SQLite)
+	w := newTestWriter(t, db, func(o *Options) { o.LowPriority = true })
+	var broken atomic.Bool
+	broken.Store(true)
+	w.AddHook(hookFunc(func() error {
+		if broken.Load() {
+			panic("rollup bug")
+		}
+		return nil
+	}))
+	ran := bgprio.Ran()
+	ctx := context.Background()
+	w.Record(testRecord(1, "chat", "m"))
+	w.Flush(ctx)
+	if w.Spilled() != 1 || w.SpillPending() < 1 {
+		t.Fatalf("panicking batch not kept in the journal: spilled %d pending %d", w.Spilled(), w.SpillPending())
+	}
+	broken.Store(false)
+	w.Record(testRecord(2, "chat", "m"))
+	w.Close(ctx) // writes the queue and replays the journal
+	if c, _ := w.Count(ctx, Filter{}); c != 2 {
+		t.Fatalf("stored %d records, want 2", c)
+	}
+	if bgprio.Ran() == ran {
+		t.Fatal("no database work ran on the idle-priority thread")
 	}
 }

@@ -27,8 +27,12 @@ type Options struct {
 	// ProbeInterval is how often an unreachable database is retried. Default 1s.
 	ProbeInterval time.Duration
 	Log           *slog.Logger
-	// LowPriority runs the writer on a thread of the lowest CPU priority
-	// (see package bgprio).
+	// LowPriority runs the writer's database work (batch inserts, journal
+	// replays) on the process's idle-priority thread (bgprio.Do); the
+	// writer's own goroutine, which only waits and hands work over, stays
+	// at normal priority. Meant for SQLite, whose insert work runs in this
+	// process; PostgreSQL's runs in its server, and its inserts may wait
+	// for the network, which would hold the shared thread.
 	LowPriority bool
 }
 
@@ -226,10 +230,6 @@ func (w *Writer) signalFull() {
 }
 
 func (w *Writer) run() {
-	if w.opt.LowPriority {
-		release, _ := bgprio.Lower() // best effort: where it fails, the writer runs at normal priority
-		defer release()
-	}
 	defer close(w.done)
 	t := time.NewTicker(w.opt.FlushInterval)
 	defer t.Stop()
@@ -306,7 +306,9 @@ func (w *Writer) safeFlush(batch []queued) {
 		w.spill(recs)
 		return
 	}
-	if err := w.write(recs); err != nil {
+	var err error
+	w.low(func() { err = w.write(recs) })
+	if err != nil {
 		w.markDown(err)
 		w.spill(recs)
 		return
@@ -342,8 +344,19 @@ func (w *Writer) safeMaintain() {
 		return
 	}
 	if w.journal.hasData() {
-		w.replay()
+		w.low(w.replay)
 	}
+}
+
+// low runs f where the writer's database work runs: on the idle-priority
+// thread with LowPriority, else on the writer's goroutine. A panic in f
+// reaches the caller's recover either way.
+func (w *Writer) low(f func()) {
+	if w.opt.LowPriority {
+		bgprio.Do(f)
+		return
+	}
+	f()
 }
 
 // probe pings the database at most every ProbeInterval.

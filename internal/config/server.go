@@ -21,17 +21,19 @@ type Server struct {
 	// applies unchanged. Default 64; a negative value, or GOGC / GOMEMLIMIT in
 	// the environment, leaves the collector alone. Read at start.
 	GCHeapFloorMB int `yaml:"gc_heap_floor_mb"`
-	// BackgroundPriority is the CPU priority of the two background jobs that
-	// compute for milliseconds at a time: span export and capture writes.
-	// "idle" (default) runs them on Linux threads of the SCHED_IDLE class,
-	// which give way at once to any thread that serves a request (the
-	// per-call hand-off stays at normal priority: its jobs are short, and a
-	// processor handed to a descheduled idle thread on every call cost more
-	// than it saved). When one of them waits for a CPU
-	// for more than half of a quarter second (other processes keep the
-	// machine busy), all go back to normal priority for a minute, doubled
-	// each time (fledgling_background_priority_restored_total). "normal"
-	// leaves it at the process's priority. Read at start.
+	// BackgroundPriority is the CPU priority of the background work that
+	// computes for milliseconds at a time: building and encoding spans for
+	// export, and SQLite capture writes. "idle" (default) runs it, one piece
+	// at a time, on one Linux thread of the SCHED_IDLE class, which gives way
+	// at once to any thread that serves a request (the per-call hand-off
+	// stays at normal priority: its jobs are short, and a processor handed to
+	// a descheduled idle thread on every call cost more than it saved;
+	// PostgreSQL capture writes too: their work runs in the database server).
+	// When that thread waits for a CPU for more than half of a quarter second
+	// (other processes keep the machine busy), it goes back to normal priority
+	// for a minute, doubled each time
+	// (fledgling_background_priority_restored_total). "normal" leaves it at
+	// the process's priority. Read at start.
 	BackgroundPriority string `yaml:"background_priority"`
 }
 

@@ -8,12 +8,12 @@ import (
 
 // Spans are built where they are exported. Finish, on the gateway's
 // hand-off workers, records the call's metrics and queues the call; the
-// export goroutine builds the queued calls' spans just before it exports,
-// for every destination at once. The hand-off workers run at normal CPU
-// priority, every few calls, while requests are in flight; the export
-// goroutine runs a few times a second at the lowest priority
-// (server.background_priority), and building spans was most of the
-// hand-off's work. In four back-to-back runs of cmd/fledgling-bench -only
+// export goroutine has the queued calls' spans built just before it
+// exports, for every destination at once. The hand-off workers run at
+// normal CPU priority, every few calls, while requests are in flight; the
+// export runs a few times a second, and with server.background_priority
+// "idle" the spans are built on the process's idle-priority thread
+// (bgprio.Do); building spans was most of the hand-off's work. In four back-to-back runs of cmd/fledgling-bench -only
 // capture -capture-variants off,on,infinish,aa, what tracing + capture add
 // to the slowest 1 % of calls was +45.9, +33.9, +66.4 and +38.2 % of the
 // gateway's own added latency with the spans built here, against +91.5,

@@ -6,8 +6,9 @@
 // and metrics (GenAI client histograms with the semconv buckets, gateway
 // counters and gauges) exposed at /metrics and over OTLP.
 //
-// Spans are built after the fact from the completed capture.Record, on the
-// export goroutine just before it exports (deferred.go), so the request path
+// Spans are built after the fact from the completed capture.Record, just
+// before the export (deferred.go; on the idle-priority thread of package
+// bgprio unless server.background_priority is "normal"), so the request path
 // does no tracing work beyond opening the SERVER span, and the hand-off
 // workers only record metrics and queue the call. Every queue is bounded and
 // drops (and counts drops) rather than ever blocking a request.

@@ -51,13 +51,31 @@ func (e *otlpHTTP) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpa
 	if len(spans) == 0 {
 		return nil
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	bufs := e.buffers()
-	defer e.release(bufs)
-	body, err := bufs.encode(spans)
+	body, release, err := e.encodeBatch(spans)
+	defer release()
 	if err != nil {
 		return err
+	}
+	return e.send(ctx, body)
+}
+
+// encodeBatch encodes spans into the exporter's buffers and holds them, and
+// the exporter, until release: batches are encoded and sent one at a time.
+func (e *otlpHTTP) encodeBatch(spans []sdktrace.ReadOnlySpan) (body []byte, release func(), err error) {
+	e.mu.Lock()
+	bufs := e.buffers()
+	release = func() {
+		e.release(bufs)
+		e.mu.Unlock()
+	}
+	body, err = bufs.encode(spans)
+	return body, release, err
+}
+
+// sendBatch posts a body from encodeBatch, retrying as ExportSpans does.
+func (e *otlpHTTP) sendBatch(ctx context.Context, body []byte) error {
+	if len(body) == 0 {
+		return nil
 	}
 	return e.send(ctx, body)
 }

@@ -25,7 +25,9 @@ type pipeline struct {
 	exp       sdktrace.SpanExporter
 	batchSize int
 	interval  time.Duration
-	low       bool // export from a thread of the lowest CPU priority
+	low       bool         // build and encode on the process's idle-priority thread
+	enc       batchEncoder // exp's encoder when it has one, else nil
+	failed    func(error)  // counts a failed export that bypassed exp
 
 	spans bounded[sdktrace.ReadOnlySpan] // ended, not yet taken for export
 
@@ -45,6 +47,9 @@ type pipelineOptions struct {
 	batchSize int
 	interval  time.Duration
 	low       bool
+	enc       batchEncoder
+	failed    func(error)
+	before    func()
 }
 
 // exportTimeout bounds one export call.
@@ -52,7 +57,7 @@ const exportTimeout = 10 * time.Second
 
 func newPipeline(exp sdktrace.SpanExporter, o pipelineOptions) *pipeline {
 	p := &pipeline{name: o.name, ownOnly: o.ownOnly, drop: o.drop, exp: exp,
-		batchSize: min(o.batchSize, o.queueSize), interval: o.interval, low: o.low,
+		batchSize: min(o.batchSize, o.queueSize), interval: o.interval, low: o.low, enc: o.enc, failed: o.failed, before: o.before,
 		full: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	p.spans.max = o.queueSize
 	go p.run()
@@ -85,10 +90,6 @@ func (p *pipeline) kick() {
 // run exports a batch when one is full and everything buffered at each
 // interval, until Shutdown.
 func (p *pipeline) run() {
-	if p.low {
-		release, _ := bgprio.Lower() // best effort: where it fails, export runs at normal priority
-		defer release()
-	}
 	defer close(p.done)
 	t := time.NewTicker(p.interval)
 	defer t.Stop()
@@ -110,7 +111,7 @@ func (p *pipeline) exportBuffered(ctx context.Context) error {
 	p.exportMu.Lock()
 	defer p.exportMu.Unlock()
 	if p.before != nil {
-		p.before()
+		p.lowered(p.before)
 	}
 	spans := p.spans.take()
 	var first error
@@ -128,7 +129,46 @@ func (p *pipeline) exportBuffered(ctx context.Context) error {
 func (p *pipeline) exportBatch(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
 	ctx, cancel := context.WithTimeout(ctx, exportTimeout)
 	defer cancel()
+	if p.low && p.enc != nil {
+		return p.encodeThenSend(ctx, spans)
+	}
 	return p.exp.ExportSpans(ctx, spans)
+}
+
+// A batchEncoder encodes a batch apart from sending it (otlpHTTP), so that
+// the encoding runs on the idle-priority thread and the wait for the
+// network, retries included, on the pipeline's own goroutine. The body
+// stays valid until release; one batch is encoded and sent at a time.
+type batchEncoder interface {
+	encodeBatch(spans []sdktrace.ReadOnlySpan) (body []byte, release func(), err error)
+	sendBatch(ctx context.Context, body []byte) error
+}
+
+func (p *pipeline) encodeThenSend(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
+	var body []byte
+	var release func()
+	var err error
+	bgprio.Do(func() { body, release, err = p.enc.encodeBatch(spans) })
+	defer release()
+	if err == nil {
+		err = p.enc.sendBatch(ctx, body)
+	}
+	if err != nil && p.failed != nil {
+		p.failed(err)
+	}
+	return err
+}
+
+// lowered runs f on the idle-priority thread when the pipeline is low,
+// else here. Exporters without a batchEncoder (the official OTLP one)
+// export from the pipeline's goroutine at normal priority; the spans they
+// send were built on the idle thread all the same.
+func (p *pipeline) lowered(f func()) {
+	if p.low {
+		bgprio.Do(f)
+		return
+	}
+	f()
 }
 
 // Depth is the number of spans waiting for export.

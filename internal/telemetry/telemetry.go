@@ -38,8 +38,9 @@ type Options struct {
 	// BatchSize and BatchInterval tune export batches. Defaults 512, 1s.
 	BatchSize     int
 	BatchInterval time.Duration
-	// LowPriority exports from threads of the lowest CPU priority (see
-	// package bgprio).
+	// LowPriority builds the deferred spans and encodes Langfuse batches on
+	// the process's idle-priority thread (bgprio.Do); each pipeline waits
+	// for the network on its own goroutine.
 	LowPriority bool
 	// SpansInFinish builds the spans in Finish, on its caller's goroutine,
 	// rather than on the export goroutine (deferred.go); the benchmark
@@ -94,7 +95,6 @@ func New(ctx context.Context, cfg config.Telemetry, opt Options) (*Telemetry, er
 	}
 	for _, p := range t.pipelines {
 		t.processors = append(t.processors, p)
-		p.before = t.buildDeferred
 	}
 	t.unbuilt.max = opt.QueueSize
 	if len(t.pipelines) > 0 {
@@ -165,8 +165,10 @@ func (t *Telemetry) addPipeline(exp sdktrace.SpanExporter, name string, ownOnly 
 			t.log.Warn("span export failed (counted in fledgling_telemetry_export_errors_total)", "destination", name, "err", err)
 		}
 	}}
+	enc, _ := exp.(batchEncoder)
 	p := newPipeline(counted, pipelineOptions{name: name, ownOnly: ownOnly, drop: drop,
-		queueSize: opt.QueueSize, batchSize: opt.BatchSize, interval: opt.BatchInterval, low: opt.LowPriority})
+		queueSize: opt.QueueSize, batchSize: opt.BatchSize, interval: opt.BatchInterval, low: opt.LowPriority,
+		enc: enc, failed: counted.onError, before: t.buildDeferred})
 	t.pipelines = append(t.pipelines, p)
 	t.metrics.RegisterQueue("spans_"+name, p.Depth, p.Dropped)
 }
