@@ -33,6 +33,7 @@ func Do(f func()) {
 	done := make(chan struct{})
 	bgExec.jobs <- func() {
 		defer close(done)
+		defer bgExec.ran.Add(1) // counted before the caller goes on
 		defer func() {
 			if v := recover(); v != nil {
 				p = &Panic{Value: v, Stack: debug.Stack()}
@@ -83,7 +84,6 @@ func (e *executor) start() {
 		close(started)
 		for job := range e.jobs {
 			job()
-			e.ran.Add(1)
 		}
 	}()
 	<-started
