@@ -20,12 +20,16 @@ type Router interface {
 
 // Telemetry opens the SERVER span for a request and, once the call is
 // complete, emits its CLIENT spans (one per attempt), metrics, and ends it.
+// The record's redaction may not have run yet: spans are built from
+// rec.Redacted(), never from rec.
 type Telemetry interface {
 	Start(ctx context.Context, r *http.Request) context.Context
 	Finish(ctx context.Context, rec *capture.Record)
 }
 
-// Recorder durably captures a completed call. It must not block: it enqueues.
+// Recorder durably captures a completed call. It must not block: it
+// enqueues. The record's redaction may not have run yet: what is stored is
+// rec.Redacted(), never rec.
 type Recorder interface {
 	Record(rec *capture.Record)
 }
@@ -43,9 +47,11 @@ type Pricer interface {
 }
 
 // Redactor returns a copy of a record with secrets and configured patterns
-// removed from its content. The redacted copy goes to Telemetry and Recorder;
-// the Tee gets the original, because a shadow replay must send the candidate
-// exactly what the primary saw (the shadow redacts what it stores).
+// removed from its content. The gateway attaches it to the record unrun
+// (capture.Record.DeferRedaction); Telemetry and Recorder run it, once, with
+// Redacted() where they build spans and store records, off the hand-off
+// workers. The Tee uses the original, because a shadow replay must send the
+// candidate exactly what the primary saw (the shadow redacts what it stores).
 type Redactor interface {
 	Redact(rec *capture.Record) *capture.Record
 }

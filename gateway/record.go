@@ -13,15 +13,20 @@ import (
 )
 
 // finish builds the call's record and hands it to the collaborators off the
-// response path: the redacted copy to telemetry and capture, the original to
-// the shadow tee (a replay must send the candidate exactly what the primary
-// saw).
+// response path. The record carries its redaction (Redactor.Redact) unrun:
+// telemetry and capture apply it, once, where they build spans and store
+// records, on the idle-priority thread (capture.Record.Redacted); the
+// shadow tee uses the original (a replay must send the candidate exactly
+// what the primary saw).
 func (c *call) finish() {
 	rec := c.record()
 	c.logCall(rec)
 	o := c.s.o
 	if o.Telemetry == nil && o.Recorder == nil && o.Tee == nil {
 		return
+	}
+	if o.Redactor != nil {
+		rec.DeferRedaction(o.Redactor.Redact)
 	}
 	ctx := context.WithoutCancel(c.ctx)
 	decision, routed := c.decision, c.routed
@@ -31,18 +36,14 @@ func (c *call) finish() {
 				c.s.log.Error("panic handing off a record", "request_id", rec.ID, "panic", v, "stack", string(debug.Stack()))
 			}
 		}()
-		red := rec
-		if o.Redactor != nil {
-			red = o.Redactor.Redact(rec)
-		}
 		if o.Telemetry != nil {
-			o.Telemetry.Finish(ctx, red)
+			o.Telemetry.Finish(ctx, rec)
 		}
 		if !routed {
 			return // rejected before routing: traced, not captured
 		}
 		if o.Recorder != nil {
-			o.Recorder.Record(red)
+			o.Recorder.Record(rec)
 		}
 		if o.Tee != nil {
 			o.Tee.Duplicate(ctx, rec, decision)

@@ -22,9 +22,9 @@ const (
 	KindResponses  Kind = "responses"
 )
 
-// Record is one call, written once when the call is complete. It never holds
-// a secret: the virtual key is referred to by name, and the request body has
-// been redacted before it is set here.
+// Record is one call, written once when the call is complete. What is
+// stored or exported never holds a secret: the virtual key is referred to by
+// name, and content is redacted first (Redacted).
 type Record struct {
 	ID       string            `json:"id"` // the x-request-id returned to the client
 	TraceID  string            `json:"trace_id,omitempty"`
@@ -67,6 +67,8 @@ type Record struct {
 	CounterfactualMicros int64 `json:"counterfactual_micros"`
 
 	Attempts []Attempt `json:"attempts,omitempty"`
+
+	redaction *deferredRedaction // see DeferRedaction; never encoded
 }
 
 // Attempt is one upstream try within a call: retries and fallbacks each add one.

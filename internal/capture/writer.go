@@ -153,6 +153,9 @@ func (w *Writer) Record(rec *Record) {
 }
 
 func (w *Writer) spill(recs []*Record) {
+	if recs = w.redacted(recs); len(recs) == 0 {
+		return
+	}
 	if err := w.journal.append(recs); err != nil {
 		w.lost.Add(uint64(len(recs)))
 		w.opt.Log.Error("capture records lost: spill journal failed", "records", len(recs), "err", err)
@@ -307,13 +310,34 @@ func (w *Writer) safeFlush(batch []queued) {
 		return
 	}
 	var err error
-	w.low(func() { err = w.write(recs) })
+	w.low(func() {
+		if recs = w.redacted(recs); len(recs) > 0 {
+			err = w.write(recs)
+		}
+	})
 	if err != nil {
 		w.markDown(err)
 		w.spill(recs)
 		return
 	}
 	w.lagNanos.Store(int64(time.Since(batch[0].at)))
+}
+
+// redacted is recs as they may be stored (Record.Redacted). A record whose
+// redaction failed is dropped, counted as lost and logged: it is never
+// stored raw.
+func (w *Writer) redacted(recs []*Record) []*Record {
+	out := recs[:0:0]
+	for _, r := range recs {
+		red, err := r.Redacted()
+		if err != nil {
+			w.lost.Add(1)
+			w.opt.Log.Error("capture record dropped", "err", err)
+			continue
+		}
+		out = append(out, red)
+	}
+	return out
 }
 
 func (w *Writer) write(recs []*Record) error {

@@ -62,5 +62,10 @@ func (t *Telemetry) buildDeferredCall(c unbuiltCall) {
 			t.log.Error("panic building the spans of a call", "request_id", c.rec.ID, "panic", v, "stack", string(debug.Stack()))
 		}
 	}()
-	t.buildSpans(c.st, c.rec)
+	rec, err := c.rec.Redacted()
+	if err != nil { // never exported raw
+		t.log.Error("spans of a call dropped", "err", err)
+		return
+	}
+	t.buildSpans(c.st, rec)
 }

@@ -110,11 +110,23 @@ func (t *Telemetry) Finish(ctx context.Context, rec *capture.Record) {
 		ctx = trace.ContextWithSpanContext(ctx, st.sc)
 	}
 	if t.inFinish || len(t.pipelines) == 0 { // asked to, or only processors registered by tests: build now
-		t.metrics.observeCall(ctx, rec, t.buildSpans(st, rec))
+		t.finishNow(ctx, st, rec)
 		return
 	}
 	t.metrics.observeCall(ctx, rec, t.names(rec))
 	t.deferSpans(st, rec)
+}
+
+// finishNow builds the call's spans from its redacted record at once and
+// records its metrics.
+func (t *Telemetry) finishNow(ctx context.Context, st *serverState, rec *capture.Record) {
+	red, err := rec.Redacted()
+	if err != nil { // never exported raw
+		t.log.Error("spans of a call dropped", "err", err)
+		t.metrics.observeCall(ctx, rec, t.names(rec))
+		return
+	}
+	t.metrics.observeCall(ctx, rec, t.buildSpans(st, red))
 }
 
 // buildSpans emits the call's CLIENT spans and its SERVER span to every
