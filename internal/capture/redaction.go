@@ -11,9 +11,10 @@ import (
 // the redaction once, for whichever needs it first, on the idle-priority
 // thread where both run (package bgprio). On the gateway's hand-off
 // workers, which run at normal priority while requests are in flight,
-// redaction had become most of the per-call work: back to back, tracing +
-// capture without it added +66, +40 and +97 % at p99 against +119, +108
-// and +163 % with it in the same runs (README, Capture store).
+// redaction had become most of the per-call work. In 7 back-to-back runs
+// of cmd/fledgling-bench -only capture alternated with redaction on the
+// hand-off, what tracing + capture add at p99 was lower in 6 (median
+// +80.9 % against +111.0 %; README, Capture store).
 
 // deferredRedaction is a redaction waiting for its first reader.
 type deferredRedaction struct {
