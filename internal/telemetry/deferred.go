@@ -9,21 +9,18 @@ import (
 // Spans are built where they are exported. Finish, on the gateway's
 // hand-off workers, records the call's metrics and queues the call; the
 // export goroutine has the queued calls' spans built just before it
-// exports, for every destination at once. The hand-off workers run at
-// normal CPU priority, every few calls, while requests are in flight; the
-// export runs a few times a second, and with server.background_priority
-// "idle" the spans are built on the process's idle-priority thread
-// (bgprio.Do); building spans was most of the hand-off's work. In four back-to-back runs of cmd/fledgling-bench -only
-// capture -capture-variants off,on,infinish,aa, what tracing + capture add
-// to the slowest 1 % of calls was +45.9, +33.9, +66.4 and +38.2 % of the
-// gateway's own added latency with the spans built here, against +91.5,
-// +51.8, +98.2 and +54.1 % with them built in Finish (Options.SpansInFinish)
-// in the same runs, and lower in two more runs with the two setups' order
-// swapped, and in 5 of 6 runs with the order shuffled in each round (README,
-// Capture store). Building them on an idle-priority goroutine of their
-// own, woken every 64 calls, had made it worse (README, Capture store);
-// here no goroutine is added and the spans are built in the export's own
-// wake-ups.
+// exports, for every destination at once (with server.background_priority
+// "idle", on the process's idle-priority thread, bgprio.Do). The hand-off
+// workers run at normal CPU priority while requests are in flight, and
+// building spans was most of their work. In four back-to-back runs of
+// cmd/fledgling-bench -only capture -capture-variants off,on,infinish,aa,
+// what tracing + capture add to the slowest 1 % of calls was +45.9, +33.9,
+// +66.4 and +38.2 % of the gateway's own added latency with the spans built
+// here, against +91.5, +51.8, +98.2 and +54.1 % with them built in Finish
+// (Options.SpansInFinish) in the same runs, and lower in 7 of 8 more runs
+// (README, Capture store). Building them on an idle-priority goroutine of
+// their own, woken every 64 calls, had made it worse; here no goroutine is
+// added and the spans are built in the export's own wake-ups.
 
 // spansPerCall is the fewest spans a call queued here yields (a SERVER span
 // and one CLIENT span), for waking the export when a batch is due.
