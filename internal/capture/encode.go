@@ -18,12 +18,18 @@ import (
 // counts' and times' own marshalers. A time json.Marshal refuses (a year
 // beyond 9999) takes json.Marshal's path and its error.
 func encodeWithoutRequest(r *Record) ([]byte, error) {
+	return appendWithoutRequest(make([]byte, 0, 1024+len(r.Response.Content)), r)
+}
+
+// appendWithoutRequest appends what encodeWithoutRequest returns to b.
+func appendWithoutRequest(b []byte, r *Record) ([]byte, error) {
 	if !encodableTimes(r) {
 		c := *r
 		c.Request = nil
-		return json.Marshal(&c)
+		data, err := json.Marshal(&c)
+		return append(b, data...), err
 	}
-	return appendRecord(make([]byte, 0, 1024+len(r.Response.Content)), r), nil
+	return appendRecord(b, r), nil
 }
 
 func encodableTimes(r *Record) bool {

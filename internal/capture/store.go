@@ -23,6 +23,7 @@ const rowsPerStatement = 256
 type Store struct {
 	db       *store.DB
 	prepared preparedInserts
+	encoded  encodeBuffer
 }
 
 // Open migrates the capture schema and returns the store.
@@ -85,17 +86,13 @@ func runHooks(ctx context.Context, tx *sql.Tx, d store.Dialect, hooks []BatchHoo
 // insertRows runs one multi-row INSERT … ON CONFLICT DO NOTHING RETURNING id
 // and marks the ids that were actually inserted.
 func (s *Store) insertRows(ctx context.Context, tx *sql.Tx, recs []*Record, inserted map[string]bool) error {
-	args := make([]any, 0, len(recs)*nInsertColumns)
-	for _, r := range recs {
-		data, err := encodeWithoutRequest(r)
-		if err != nil {
-			return fmt.Errorf("encode capture %s: %w", r.ID, err)
-		}
-		args = append(args, r.ID, r.Time.UnixNano(), r.Route, indexedModel(r), string(r.Kind),
-			r.KeyID, r.Status, r.ErrorClass, r.TraceID, string(r.Request), string(data))
+	buf := s.encoded.take()
+	defer s.encoded.give(buf)
+	args, err := insertArgs(recs, buf)
+	if err != nil {
+		return err
 	}
 	var rows *sql.Rows
-	var err error
 	if st := s.prepared.stmt(ctx, s.db, len(recs)); st != nil {
 		rows, err = tx.StmtContext(ctx, st).QueryContext(ctx, args...)
 	} else {

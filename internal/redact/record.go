@@ -9,40 +9,93 @@ import (
 
 	"github.com/fledgling-ai/fledgling/internal/capture"
 	"github.com/fledgling-ai/fledgling/internal/jsonlit"
+	"github.com/fledgling-ai/fledgling/internal/openai"
 )
 
 // Redact returns a copy of rec with secrets and patterns removed from every
 // content-bearing field: the request body's string values, the response
 // text, refusal and tool-call arguments, the error message, user, session,
-// tags and metadata. rec itself is not modified.
+// tags and metadata. rec itself is not modified. The copy shares with rec
+// the attempts and every slice or map whose values redaction left as they
+// were (what the copy allocates costs the requests: see the README's
+// capture store section), so neither record may be changed afterwards.
 func (r *Redactor) Redact(rec *capture.Record) *capture.Record {
 	if rec == nil {
 		return nil
 	}
 	out := *rec
-	out.Tags = slices.Clone(rec.Tags)
-	out.Metadata = maps.Clone(rec.Metadata)
-	out.Attempts = slices.Clone(rec.Attempts)
-	out.Response.ToolCalls = slices.Clone(rec.Response.ToolCalls)
 	if !r.active() {
 		return &out
 	}
 	out.Request = r.JSON(rec.Request)
 	out.Response.Content = r.String(rec.Response.Content)
 	out.Response.Refusal = r.String(rec.Response.Refusal)
-	for i := range out.Response.ToolCalls {
-		out.Response.ToolCalls[i].Arguments = r.String(out.Response.ToolCalls[i].Arguments)
-	}
+	out.Response.ToolCalls = r.toolCalls(rec.Response.ToolCalls)
 	out.ErrorMessage = r.String(rec.ErrorMessage)
 	out.User = r.String(rec.User)
 	out.Session = r.String(rec.Session)
-	for i, t := range out.Tags {
-		out.Tags[i] = r.String(t)
-	}
-	for k, v := range out.Metadata {
-		out.Metadata[k] = r.String(v)
-	}
+	out.Tags = r.strings(rec.Tags)
+	out.Metadata = r.stringMap(rec.Metadata)
 	return &out
+}
+
+// toolCalls is calls with their arguments redacted: calls itself when
+// nothing changed, else a copy.
+func (r *Redactor) toolCalls(calls []openai.ToolCall) []openai.ToolCall {
+	var out []openai.ToolCall
+	for i, tc := range calls {
+		red := r.String(tc.Arguments)
+		if red == tc.Arguments {
+			continue
+		}
+		if out == nil {
+			out = slices.Clone(calls)
+		}
+		out[i].Arguments = red
+	}
+	if out == nil {
+		return calls
+	}
+	return out
+}
+
+// strings is ss redacted: ss itself when nothing changed, else a copy.
+func (r *Redactor) strings(ss []string) []string {
+	var out []string
+	for i, s := range ss {
+		red := r.String(s)
+		if red == s {
+			continue
+		}
+		if out == nil {
+			out = slices.Clone(ss)
+		}
+		out[i] = red
+	}
+	if out == nil {
+		return ss
+	}
+	return out
+}
+
+// stringMap is m with its values redacted: m itself when nothing changed,
+// else a copy.
+func (r *Redactor) stringMap(m map[string]string) map[string]string {
+	var out map[string]string
+	for k, v := range m {
+		red := r.String(v)
+		if red == v {
+			continue
+		}
+		if out == nil {
+			out = maps.Clone(m)
+		}
+		out[k] = red
+	}
+	if out == nil {
+		return m
+	}
+	return out
 }
 
 // JSON redacts the string values of a JSON document, keeping its key order

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -54,12 +55,24 @@ func TestRedactWithoutPatternsReturnsEqualCopy(t *testing.T) {
 	r := New(config.Redaction{})
 	in := &capture.Record{ID: "x", Request: json.RawMessage(`{"a":"b@c.de"}`), Tags: []string{"t"}}
 	out := r.Redact(in)
-	if out == in || string(out.Request) != string(in.Request) {
-		t.Fatalf("want an unchanged copy, got %+v", out)
+	if out == in || !reflect.DeepEqual(out, in) {
+		t.Fatalf("want an equal copy, got %+v", out)
 	}
-	out.Tags[0] = "changed"
-	if in.Tags[0] != "t" {
-		t.Error("copy shares its tags slice with the input")
+}
+
+// Redact shares with its input what it leaves as it was, and copies a
+// tag list, metadata map or tool-call list before changing a value in it.
+func TestRedactCopiesWhatItChanges(t *testing.T) {
+	r := New(config.Redaction{Patterns: []string{`secret`}})
+	in := &capture.Record{ID: "x", Tags: []string{"t", "a secret"}, Metadata: map[string]string{"k": "secret v", "j": "x"},
+		Response: openai.Message{ToolCalls: []openai.ToolCall{{Name: "f", Arguments: `{"a":"1"}`}, {Name: "g", Arguments: `{"s":"secret"}`}}}}
+	out := r.Redact(in)
+	if out.Tags[1] != "a [REDACTED]" || out.Metadata["k"] != "[REDACTED] v" || out.Metadata["j"] != "x" ||
+		out.Response.ToolCalls[1].Arguments != `{"s":"[REDACTED]"}` || out.Response.ToolCalls[0].Arguments != `{"a":"1"}` {
+		t.Fatalf("not redacted: %+v", out)
+	}
+	if in.Tags[1] != "a secret" || in.Metadata["k"] != "secret v" || in.Response.ToolCalls[1].Arguments != `{"s":"secret"}` {
+		t.Fatalf("Redact changed its input: %+v", in)
 	}
 }
 

@@ -29,11 +29,11 @@ func (t *Telemetry) clientSpan(srv *serverState, rec *capture.Record, d *callDes
 	attrs = appendNonEmpty(attrs, keyToolDefinitions, c.tools)
 	failed := a.ErrorClass != "" || a.Status < 200 || a.Status >= 300 || (final && !rec.OK())
 	if final && !failed || final && rec.Truncated {
-		attrs = append(attrs, responseAttrs(rec, d)...)
+		attrs = appendResponseAttrs(attrs, rec, d)
 		attrs = appendNonEmpty(attrs, keyLFOutput, c.lfOutput)
 		attrs = appendNonEmpty(attrs, keyOutputMessages, c.outputMessages)
 	}
-	attrs = append(attrs, usageAttrs(a, rec, final)...)
+	attrs = appendUsageAttrs(attrs, a, rec, final)
 	start := a.Start
 	if start.IsZero() {
 		start = rec.Time
@@ -131,9 +131,9 @@ func (t *Telemetry) attemptAttrs(rec *capture.Record, d *callDesc, a capture.Att
 	return append(attrs, attribute.String(keyLFModel, model))
 }
 
-// responseAttrs describe the answer the client got (final attempt only).
-func responseAttrs(rec *capture.Record, d *callDesc) []attribute.KeyValue {
-	var attrs []attribute.KeyValue
+// appendResponseAttrs appends what describes the answer the client got
+// (final attempt only).
+func appendResponseAttrs(attrs []attribute.KeyValue, rec *capture.Record, d *callDesc) []attribute.KeyValue {
 	attrs = appendNonEmpty(attrs, keyResponseID, rec.Response.ID)
 	attrs = appendNonEmpty(attrs, keyResponseModel, d.responseModel)
 	if fr := rec.Response.FinishReason; fr != "" {
@@ -142,8 +142,9 @@ func responseAttrs(rec *capture.Record, d *callDesc) []attribute.KeyValue {
 	return attrs
 }
 
-// usageAttrs are the token counts (GenAI and Langfuse) and cost of an attempt.
-func usageAttrs(a capture.Attempt, rec *capture.Record, final bool) []attribute.KeyValue {
+// appendUsageAttrs appends the token counts (GenAI and Langfuse) and cost of
+// an attempt.
+func appendUsageAttrs(attrs []attribute.KeyValue, a capture.Attempt, rec *capture.Record, final bool) []attribute.KeyValue {
 	u, cost := a.Usage, a.CostMicros
 	if final && !u.Present() {
 		u = rec.Usage
@@ -151,22 +152,24 @@ func usageAttrs(a capture.Attempt, rec *capture.Record, final bool) []attribute.
 	if final && cost == 0 {
 		cost = rec.CostMicros
 	}
-	attrs := make([]attribute.KeyValue, 0, 7)
-	add := func(key string, c openai.Count) {
-		if n, ok := c.Get(); ok {
-			attrs = append(attrs, attribute.Int64(key, n))
-		}
-	}
-	add(keyInputTokens, u.Input)
-	add(keyOutputTokens, u.Output)
-	add(keyCacheReadTokens, u.CachedInput)
-	add(keyCacheCreateTokens, u.CacheWrite)
-	add(keyReasoningTokens, u.Reasoning)
+	attrs = appendCount(attrs, keyInputTokens, u.Input)
+	attrs = appendCount(attrs, keyOutputTokens, u.Output)
+	attrs = appendCount(attrs, keyCacheReadTokens, u.CachedInput)
+	attrs = appendCount(attrs, keyCacheCreateTokens, u.CacheWrite)
+	attrs = appendCount(attrs, keyReasoningTokens, u.Reasoning)
 	if u.Present() {
 		attrs = append(attrs, attribute.String(keyLFUsage, usageJSON(u)))
 	}
 	if cost > 0 || (final && rec.Priced) {
 		attrs = append(attrs, attribute.String(keyLFCost, costJSON(cost)))
+	}
+	return attrs
+}
+
+// appendCount appends key = c when c is present.
+func appendCount(attrs []attribute.KeyValue, key string, c openai.Count) []attribute.KeyValue {
+	if n, ok := c.Get(); ok {
+		return append(attrs, attribute.Int64(key, n))
 	}
 	return attrs
 }
@@ -181,55 +184,37 @@ func costJSON(micros int64) string {
 	return string(append(b, '}'))
 }
 
-// usageJSON is json.Marshal(usageDetails(u)) written directly: the same
-// keys in the same (sorted) order.
+// usageJSON is the usage flattened the way Langfuse expects (cached and
+// cache-write tokens split out of input, reasoning out of output, and a
+// total), written as json.Marshal would write that map: keys sorted
+// (TestUsageAndCostJSONMatchEncodingJSON holds it to the map's encoding).
 func usageJSON(u openai.Usage) string {
-	d := usageDetails(u)
-	b := make([]byte, 0, 160)
-	b = append(b, '{')
-	for _, k := range usageKeys {
-		if n, ok := d[k]; ok {
-			if len(b) > 1 {
-				b = append(b, ',')
-			}
-			b = append(b, '"')
-			b = append(b, k...)
-			b = append(b, '"', ':')
-			b = strconv.AppendInt(b, n, 10)
-		}
-	}
+	in, hasIn := u.Input.Get()
+	out, hasOut := u.Output.Get()
+	cached, hasCached := u.CachedInput.Get()
+	write, hasWrite := u.CacheWrite.Get()
+	reasoning, hasReasoning := u.Reasoning.Get()
+	b := append(make([]byte, 0, 160), '{')
+	b = appendMember(b, "input", max(in-cached-write, 0), hasIn)
+	b = appendMember(b, "input_cache_creation", write, hasWrite)
+	b = appendMember(b, "input_cached_tokens", cached, hasCached)
+	b = appendMember(b, "output", max(out-reasoning, 0), hasOut)
+	b = appendMember(b, "output_reasoning_tokens", reasoning, hasReasoning)
+	b = appendMember(b, "total", u.Input.Or(0)+u.Output.Or(0), true)
 	return string(append(b, '}'))
 }
 
-// usageKeys are usageDetails' keys in sorted order (json.Marshal's order).
-var usageKeys = []string{"input", "input_cache_creation", "input_cached_tokens", "output", "output_reasoning_tokens", "total"}
-
-// usageDetails flattens usage the way Langfuse expects: cached and
-// cache-write tokens split out of input, reasoning out of output.
-func usageDetails(u openai.Usage) map[string]int64 {
-	out := map[string]int64{}
-	in, hasIn := u.Input.Get()
-	outTok, hasOut := u.Output.Get()
-	if n, ok := u.CachedInput.Get(); ok {
-		out["input_cached_tokens"] = n
-		in -= n
+// appendMember appends "key":n to the JSON object being written in b, when
+// present.
+func appendMember(b []byte, key string, n int64, present bool) []byte {
+	if !present {
+		return b
 	}
-	if n, ok := u.CacheWrite.Get(); ok {
-		out["input_cache_creation"] = n
-		in -= n
+	if len(b) > 1 {
+		b = append(b, ',')
 	}
-	if n, ok := u.Reasoning.Get(); ok {
-		out["output_reasoning_tokens"] = n
-		outTok -= n
-	}
-	if hasIn {
-		out["input"] = max(in, 0)
-	}
-	if hasOut {
-		out["output"] = max(outTok, 0)
-	}
-	out["total"] = u.Input.Or(0) + u.Output.Or(0)
-	return out
+	b = append(append(append(b, '"'), key...), '"', ':')
+	return strconv.AppendInt(b, n, 10)
 }
 
 func attemptTTFT(a capture.Attempt, rec *capture.Record, final bool) time.Duration {

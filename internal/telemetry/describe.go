@@ -183,7 +183,7 @@ func traceAttrs(rec *capture.Record, body fields, hdr headerHints, env, release 
 	if name == "" {
 		name = "fledgling " + string(rec.Kind)
 	}
-	attrs := make([]attribute.KeyValue, 0, 16+len(rec.Metadata))
+	attrs := make([]attribute.KeyValue, 0, 13+len(rec.Metadata))
 	attrs = append(attrs, attribute.String(keyLFTraceName, name), attribute.String(keyLFEnvironment, env),
 		attribute.String(keyRoute, rec.Route), attribute.String(keyRequestID, rec.ID))
 	if release != "" {
@@ -205,8 +205,9 @@ func traceAttrs(rec *capture.Record, body fields, hdr headerHints, env, release 
 // appendMetadata appends the trace metadata attributes, sorted by key.
 func appendMetadata(attrs []attribute.KeyValue, rec *capture.Record, body fields) []attribute.KeyValue {
 	bodyMD := body.Get("metadata")
-	if len(rec.Metadata) == 0 && rec.KeyID == "" && rec.Stage == "" && !bodyMD.Exists() {
-		return attrs
+	if len(rec.Metadata) == 0 && !bodyMD.Exists() { // only Fledgling's own, already in key order
+		attrs = appendNonEmpty(attrs, keyLFTraceMetadata+"key_id", rec.KeyID)
+		return appendNonEmpty(attrs, keyLFTraceMetadata+"stage", rec.Stage)
 	}
 	md := map[string]string{}
 	bodyMD.ForEach(func(k, v gjson.Result) bool {

@@ -34,8 +34,24 @@ type serverState struct {
 	sc, parent trace.SpanContext
 	name       string
 	start      time.Time
-	attrs      []attribute.KeyValue
+	opening    openingAttrs
 	hints      headerHints
+}
+
+// openingAttrs are what Start knows of the request; they become the SERVER
+// span's first attributes when it is built, off the request path.
+type openingAttrs struct {
+	method, path, userAgent string
+}
+
+// appendTo appends the attributes to attrs; none for a span Start did not
+// open.
+func (o openingAttrs) appendTo(attrs []attribute.KeyValue) []attribute.KeyValue {
+	if o.method == "" {
+		return attrs
+	}
+	return append(attrs, attribute.String(keyHTTPMethod, o.method), attribute.String(keyURLPath, o.path),
+		attribute.String(keyHTTPRoute, o.path), attribute.String(keyUserAgent, o.userAgent))
 }
 
 type headerHints struct {
@@ -48,8 +64,7 @@ type headerHints struct {
 func (t *Telemetry) Start(ctx context.Context, r *http.Request) context.Context {
 	ctx = t.prop.Extract(ctx, propagation.HeaderCarrier(r.Header))
 	st := t.openServer(ctx, r.Method+" "+r.URL.Path, time.Now())
-	st.attrs = []attribute.KeyValue{attribute.String(keyHTTPMethod, r.Method), attribute.String(keyURLPath, r.URL.Path),
-		attribute.String(keyHTTPRoute, r.URL.Path), attribute.String(keyUserAgent, r.UserAgent())}
+	st.opening = openingAttrs{method: r.Method, path: r.URL.Path, userAgent: r.UserAgent()}
 	st.hints = hintsFrom(r.Header)
 	return context.WithValue(trace.ContextWithSpanContext(ctx, st.sc), serverKey{}, st)
 }
@@ -97,7 +112,7 @@ func (t *Telemetry) Finish(ctx context.Context, rec *capture.Record) {
 	st, _ := ctx.Value(serverKey{}).(*serverState)
 	if rec == nil {
 		if st != nil {
-			t.emitEnded(st.parent, st.sc, trace.SpanKindServer, st.name, st.start, time.Now(), st.attrs, sdktrace.Status{})
+			t.emitEnded(st.parent, st.sc, trace.SpanKindServer, st.name, st.start, time.Now(), st.opening.appendTo(nil), sdktrace.Status{})
 		}
 		return
 	}
@@ -180,11 +195,14 @@ func (t *Telemetry) names(rec *capture.Record) *callDesc {
 	return d
 }
 
+// maxServerAttrs is how many attributes endServer adds besides the trace's.
+const maxServerAttrs = 18
+
 // endServer emits the SERVER span with the call's outcome. It ends when the
 // answer did: the record's time plus its latency.
 func (t *Telemetry) endServer(st *serverState, rec *capture.Record, d *callDesc, c *content) {
-	attrs := make([]attribute.KeyValue, 0, 20+len(d.trace)+len(st.attrs))
-	attrs = append(attrs, st.attrs...)
+	attrs := make([]attribute.KeyValue, 0, maxServerAttrs+len(d.trace))
+	attrs = st.opening.appendTo(attrs)
 	attrs = append(attrs,
 		attribute.Int(keyHTTPStatus, rec.Status), attribute.String(keyOperation, d.operation),
 		attribute.String(keyPublicModel, firstNonEmpty(rec.AnsweringModel, rec.RequestedModel)),

@@ -36,3 +36,31 @@ func TestUsageAndCostJSONMatchEncodingJSON(t *testing.T) {
 		t.Fatal("no cases")
 	}
 }
+
+// usageDetails is the reference flattening usageJSON must encode: cached
+// and cache-write tokens split out of input, reasoning out of output.
+func usageDetails(u openai.Usage) map[string]int64 {
+	out := map[string]int64{}
+	in, hasIn := u.Input.Get()
+	outTok, hasOut := u.Output.Get()
+	if n, ok := u.CachedInput.Get(); ok {
+		out["input_cached_tokens"] = n
+		in -= n
+	}
+	if n, ok := u.CacheWrite.Get(); ok {
+		out["input_cache_creation"] = n
+		in -= n
+	}
+	if n, ok := u.Reasoning.Get(); ok {
+		out["output_reasoning_tokens"] = n
+		outTok -= n
+	}
+	if hasIn {
+		out["input"] = max(in, 0)
+	}
+	if hasOut {
+		out["output"] = max(outTok, 0)
+	}
+	out["total"] = u.Input.Or(0) + u.Output.Or(0)
+	return out
+}
