@@ -61,10 +61,27 @@ func (s *Server) proxy(kind capture.Kind, path string) gin.HandlerFunc {
 		defer c.finish()
 		if err := c.prepare(); err != nil {
 			c.fail(err)
+			c.sendNow()
 			return
 		}
 		c.run()
+		c.sendNow()
 	}
+}
+
+// sendNow flushes a complete answer of known length to the client, so that
+// finish builds and hands off the call's record after the client has its
+// answer rather than before: otherwise net/http holds the answer's last
+// bytes until the handler returns. An answer without Content-Length (a
+// stream, which is flushed as it goes) is left alone: flushing it would
+// switch it to chunked encoding. Not called when the handler panics, so
+// the recovery can still write its error.
+func (c *call) sendNow() {
+	w, ok := c.w.(gin.ResponseWriter)
+	if !ok || !w.Written() || w.Header().Get("Content-Length") == "" {
+		return
+	}
+	w.Flush()
 }
 
 // prepare authenticates, reads and decodes the body, and routes.

@@ -231,3 +231,11 @@ func (e *env) get(path, key string) *http.Response {
 	}
 	return res
 }
+
+// blockingPricer holds every costing until release is closed.
+type blockingPricer struct{ release chan struct{} }
+
+func (p blockingPricer) Cost(model string, u openai.Usage) (int64, bool) {
+	<-p.release
+	return testPricer{}.Cost(model, u)
+}
