@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
@@ -53,13 +54,25 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	return nil, fmt.Errorf("unsupported storage dsn %q (want sqlite:// or postgres://)", redactDSN(dsn))
 }
 
+// walAutocheckpointPages is how many WAL pages a commit leaves before it
+// copies them into the database (SQLite's default is 1000). The commit that
+// crosses it runs the checkpoint, which with 1000 pages was the longest
+// single piece of work the capture writer does (several ms of copying on
+// the idle-priority thread, holding one of the runtime's Ps all along):
+// with 256 it lasts about as long as writing one batch. In the back-to-back
+// benchmark the p99.9 with tracing + capture was lower in 5 of 6 runs
+// alternated with 1000 (2.8–3.6 ms against 2.9–4.1 ms), at the same CPU per
+// call and writer throughput; p99 did not change beyond the runs' noise.
+const walAutocheckpointPages = 256
+
 func openSQLite(ctx context.Context, path string) (*DB, error) {
 	if path != ":memory:" && !strings.HasPrefix(path, "file:") {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			return nil, fmt.Errorf("create sqlite directory: %w", err)
 		}
 	}
-	dsn := path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)&_txlock=immediate"
+	dsn := path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)" +
+		"&_pragma=wal_autocheckpoint(" + strconv.Itoa(walAutocheckpointPages) + ")&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite: %w", err)

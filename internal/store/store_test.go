@@ -32,3 +32,25 @@ func TestMigrateIsIdempotentOnBothDialects(t *testing.T) {
 		db.Close()
 	}
 }
+
+// Every SQLite connection checkpoints its WAL at walAutocheckpointPages.
+func TestSQLiteCheckpointsTheWALEarly(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "x.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(2)
+	for i := 0; i < 2; i++ { // two connections: the pragma is the DSN's, not one connection's
+		conn, err := db.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		var pages int
+		if err := conn.QueryRowContext(ctx, "PRAGMA wal_autocheckpoint").Scan(&pages); err != nil || pages != walAutocheckpointPages {
+			t.Fatalf("connection %d: wal_autocheckpoint %d (err %v); want %d", i, pages, err, walAutocheckpointPages)
+		}
+	}
+}
