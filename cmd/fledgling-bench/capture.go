@@ -214,8 +214,8 @@ func capInterleaved(ctx context.Context, setups []capSetup, calls, rate int) ([]
 		s.after()
 	}
 	per := max(calls / *capRounds, 1)
-	for round := 0; round < *capRounds; round++ {
-		for _, i := range capOrder(round, len(setups)) {
+	for _, order := range capOrders(*capRounds, len(setups)) {
+		for _, i := range order {
 			s := setups[i]
 			st0 := s.stats()
 			s.setDuring(true)

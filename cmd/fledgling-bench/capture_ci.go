@@ -82,12 +82,3 @@ func capCountAtMost(rounds [][]time.Duration, pick []int, v time.Duration) int {
 	}
 	return n
 }
-
-// capOrder is the order in which round runs the n setups: a permutation
-// of its own for each round, the same in every run. In a fixed order, the
-// same gateway measured in two places of the round gave figures apart by
-// more than the target: "on" placed twice (sixth session), and "off", always
-// right after the direct calls, against its A/A twin further on (seventh).
-func capOrder(round, n int) []int {
-	return rand.New(rand.NewPCG(uint64(round), 0x5eed)).Perm(n)
-}

@@ -82,25 +82,3 @@ func TestCapPooledQuantileMatchesSorting(t *testing.T) {
 		}
 	}
 }
-
-func TestCapOrderShufflesEachRoundReproducibly(t *testing.T) {
-	const n, rounds = 5, 15
-	firsts := map[int]bool{}
-	for round := range rounds {
-		order := capOrder(round, n)
-		seen := make([]bool, n)
-		for _, i := range order {
-			if i < 0 || i >= n || seen[i] {
-				t.Fatalf("round %d: %v is not a permutation of 0..%d", round, order, n-1)
-			}
-			seen[i] = true
-		}
-		if again := capOrder(round, n); !slices.Equal(order, again) {
-			t.Fatalf("round %d: %v, then %v: not reproducible", round, order, again)
-		}
-		firsts[order[0]] = true
-	}
-	if len(firsts) < 3 {
-		t.Fatalf("over %d rounds only setups %v came first: the order does not change", rounds, firsts)
-	}
-}
