@@ -42,38 +42,38 @@ func (r *Redactor) Redact(rec *capture.Record) *capture.Record {
 // toolCalls is calls with their arguments redacted: calls itself when
 // nothing changed, else a copy.
 func (r *Redactor) toolCalls(calls []openai.ToolCall) []openai.ToolCall {
-	var out []openai.ToolCall
-	for i, tc := range calls {
+	return copyOnChange(calls, func(tc openai.ToolCall) (openai.ToolCall, bool) {
 		red := r.String(tc.Arguments)
-		if red == tc.Arguments {
-			continue
-		}
-		if out == nil {
-			out = slices.Clone(calls)
-		}
-		out[i].Arguments = red
-	}
-	if out == nil {
-		return calls
-	}
-	return out
+		changed := red != tc.Arguments
+		tc.Arguments = red
+		return tc, changed
+	})
 }
 
 // strings is ss redacted: ss itself when nothing changed, else a copy.
 func (r *Redactor) strings(ss []string) []string {
-	var out []string
-	for i, s := range ss {
+	return copyOnChange(ss, func(s string) (string, bool) {
 		red := r.String(s)
-		if red == s {
+		return red, red != s
+	})
+}
+
+// copyOnChange applies change to each item: items itself when change
+// changed none, else a copy holding the changed items.
+func copyOnChange[T any](items []T, change func(T) (T, bool)) []T {
+	var out []T
+	for i, it := range items {
+		v, changed := change(it)
+		if !changed {
 			continue
 		}
 		if out == nil {
-			out = slices.Clone(ss)
+			out = slices.Clone(items)
 		}
-		out[i] = red
+		out[i] = v
 	}
 	if out == nil {
-		return ss
+		return items
 	}
 	return out
 }
