@@ -10,8 +10,6 @@ package gateway
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -155,7 +153,7 @@ func (s *Server) routes() *gin.Engine {
 // base gives every response an x-request-id and turns a panic into an
 // OpenAI-style 500 instead of a dropped connection.
 func (s *Server) base(c *gin.Context) {
-	id := newRequestID()
+	id := NewRequestID()
 	c.Set(requestIDKey, id)
 	c.Writer.Header().Set("X-Request-Id", id)
 	defer func() {
@@ -174,12 +172,6 @@ func (s *Server) base(c *gin.Context) {
 }
 
 const requestIDKey = "fledgling.request_id"
-
-func newRequestID() string {
-	var b [12]byte
-	_, _ = rand.Read(b[:])
-	return "req_" + hex.EncodeToString(b[:])
-}
 
 func (s *Server) ready(c *gin.Context) {
 	if s.draining.Load() {

@@ -579,19 +579,46 @@ func capThroughput(ctx context.Context, dir string, n int) error {
 	fmt.Printf("capture writer throughput, %d records (storage.batch_size defaults: %d on SQLite, %d on PostgreSQL; flush 200ms; target ≥ 20000 records/s on sqlite; load average %s)\n",
 		n, config.DefaultBatchSize, config.DefaultBatchSizePostgres, capLoad())
 	fmt.Printf("%-12s %-36s %14s %18s\n", "database", "writer", "records/s", "records/CPU-s")
-	dsns := []string{"sqlite://" + filepath.Join(dir, "tp.db")}
-	if pg != "" {
-		dsns = append(dsns, pg)
-	}
-	for _, dsn := range dsns {
-		if err := capThroughputOne(ctx, dsn, dir, recs); err != nil {
-			return err
+	for i, ids := range capIDs {
+		capSetIDs(recs, ids.id)
+		dsns := []string{"sqlite://" + filepath.Join(dir, fmt.Sprintf("tp%d.db", i))}
+		if pg != "" {
+			dsns = append(dsns, pg)
+		}
+		for _, dsn := range dsns {
+			if err := capThroughputOne(ctx, dsn, dir, ids.name, recs); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
 }
 
-func capThroughputOne(ctx context.Context, dsn, dir string, recs []*capture.Record) error {
+// capIDs are the request-id schemes the writer is measured with: the
+// gateway's, which start with the time, and, as the baseline, the random ids
+// it made until the ninth session (every insert lands somewhere else in the
+// unique index on id).
+var capIDs = []struct {
+	name string
+	id   func() string
+}{
+	{"ids as the gateway makes them", gateway.NewRequestID},
+	{"random ids (baseline)", capRandomID},
+}
+
+func capRandomID() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return "req_" + hex.EncodeToString(b)
+}
+
+func capSetIDs(recs []*capture.Record, id func() string) {
+	for _, r := range recs {
+		r.ID = id()
+	}
+}
+
+func capThroughputOne(ctx context.Context, dsn, dir, ids string, recs []*capture.Record) error {
 	db, err := store.Open(ctx, dsn)
 	if err != nil {
 		return err
@@ -601,6 +628,11 @@ func capThroughputOne(ctx context.Context, dsn, dir string, recs []*capture.Reco
 	if err != nil {
 		return err
 	}
+	if db.Dialect == store.Postgres {
+		if _, err := db.ExecContext(ctx, "TRUNCATE captures"); err != nil {
+			return err
+		}
+	}
 	naive := min(2000, len(recs))
 	start := time.Now()
 	for _, r := range recs[:naive] {
@@ -608,8 +640,8 @@ func capThroughputOne(ctx context.Context, dsn, dir string, recs []*capture.Reco
 			return err
 		}
 	}
-	fmt.Printf("%-12s %-36s %14.0f\n", db.Dialect, "one INSERT per transaction (baseline)", float64(naive)/time.Since(start).Seconds())
-	opt := capture.Options{FlushInterval: 200 * time.Millisecond, BatchSize: capBatch(db.Dialect), QueueSize: len(recs) + 1, SpillDir: filepath.Join(dir, "tp-spill-"+string(db.Dialect))}
+	fmt.Printf("%-12s %-36s %14.0f   (%s)\n", db.Dialect, "one INSERT per transaction (baseline)", float64(naive)/time.Since(start).Seconds(), ids)
+	opt := capture.Options{FlushInterval: 200 * time.Millisecond, BatchSize: capBatch(db.Dialect), QueueSize: len(recs) + 1, SpillDir: filepath.Join(dir, "tp-spill-"+string(db.Dialect)+ids[:3])}
 	w, err := capture.NewWriter(st, opt)
 	if err != nil {
 		return err
@@ -626,7 +658,7 @@ func capThroughputOne(ctx context.Context, dsn, dir string, recs []*capture.Reco
 		return fmt.Errorf("%s: %d spilled, %d lost during the throughput run", db.Dialect, w.Spilled(), w.Lost())
 	}
 	n := float64(len(recs) - naive)
-	fmt.Printf("%-12s %-36s %14.0f %18.0f\n", db.Dialect, "batched writer (Record → Close)", n/el.Seconds(), n/cpu.Seconds())
+	fmt.Printf("%-12s %-36s %14.0f %18.0f   (%s)\n", db.Dialect, "batched writer (Record → Close)", n/el.Seconds(), n/cpu.Seconds(), ids)
 	return nil
 }
 
@@ -643,7 +675,7 @@ func capRecords(n int) []*capture.Record {
 	base := time.Now().Add(-time.Hour)
 	for i := range recs {
 		recs[i] = &capture.Record{
-			ID: fmt.Sprintf("bench-%08d", i), Time: base.Add(time.Duration(i) * time.Microsecond), Kind: capture.KindChat,
+			ID: gateway.NewRequestID(), Time: base.Add(time.Duration(i) * time.Microsecond), Kind: capture.KindChat,
 			Route: "support", KeyID: "bench", RequestedModel: "gpt-4o-mini", AnsweringModel: "gpt-4o-mini", Provider: "up",
 			Request: []byte(capBenchBody), Status: 200, Latency: 300 * time.Millisecond, CostMicros: 12, Priced: true,
 		}
