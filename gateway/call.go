@@ -28,14 +28,17 @@ type call struct {
 	kind capture.Kind
 	path string
 
-	start    time.Time
-	id       string // the x-request-id returned to the client
-	key      *vkey
-	body     []byte
-	info     requestInfo
-	decision router.Decision
-	routed   bool
-	fwd      http.Header
+	start time.Time
+	id    string // Fledgling's id for the call: the capture's key, x-fledgling-request-id
+	// upstreamID is the answering upstream's x-request-id, returned to the
+	// client as its x-request-id (SDKs show it, support tickets quote it).
+	upstreamID string
+	key        *vkey
+	body       []byte
+	info       requestInfo
+	decision   router.Decision
+	routed     bool
+	fwd        http.Header
 
 	attempts  []capture.Attempt
 	answer    *target
@@ -302,11 +305,9 @@ func (c *call) fail(err error) {
 	}
 	var se *provider.StatusError
 	if errors.As(err, &se) {
-		if id := se.Header.Get("X-Request-Id"); id != "" {
-			c.id = id
-		}
+		c.upstreamID = se.Header.Get("X-Request-Id")
 	}
-	c.w.Header().Set("X-Request-Id", c.id)
+	c.w.Header().Set("X-Request-Id", c.clientRequestID())
 	c.status = writeError(c.w, err)
 	if c.status >= 500 {
 		c.s.log.Warn("call failed", "request_id", c.id, "model", c.info.Model, "status", c.status, "error", err)
@@ -337,4 +338,13 @@ func (c *call) injectUsage() bool {
 // servers send even when asked to stream; it is relayed as JSON.
 func isJSONContent(h http.Header) bool {
 	return strings.Contains(h.Get("Content-Type"), "application/json")
+}
+
+// clientRequestID is the x-request-id the client gets: the upstream's when
+// it sent one, else Fledgling's own.
+func (c *call) clientRequestID() string {
+	if c.upstreamID != "" {
+		return c.upstreamID
+	}
+	return c.id
 }

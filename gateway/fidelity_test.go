@@ -42,9 +42,12 @@ func TestChatForwardsRawBodyRewritingOnlyModel(t *testing.T) {
 		t.Fatal("cost header missing on a non-streamed response")
 	}
 	rec := e.record()
-	if rec.ID != res.Header.Get("X-Request-Id") || rec.Route != "main" || rec.KeyID != "team-a" || rec.User != "u-1" ||
+	if rec.ID != res.Header.Get("X-Fledgling-Request-Id") || rec.UpstreamRequestID != res.Header.Get("X-Request-Id") || rec.Route != "main" || rec.KeyID != "team-a" || rec.User != "u-1" ||
 		rec.AnsweringModel != "gpt-big" || rec.UpstreamModel != "big-upstream" || rec.Provider != "up" || rec.Status != 200 {
 		t.Fatalf("record: %+v", rec)
+	}
+	if !strings.HasPrefix(rec.ID, "req_") || rec.ID == rec.UpstreamRequestID {
+		t.Fatalf("record id %q: want Fledgling's own, not the upstream's %q", rec.ID, rec.UpstreamRequestID)
 	}
 	if rec.Response.Content == "" || !rec.Usage.Present() || string(rec.Request) != body || !rec.OK() {
 		t.Fatalf("record content/usage/request: %+v", rec)

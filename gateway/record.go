@@ -55,7 +55,7 @@ func (c *call) finish() {
 func (c *call) record() *capture.Record {
 	d := c.decision
 	rec := &capture.Record{
-		ID: c.id, Time: c.start, Kind: c.kind, Route: d.Route, KeyID: c.key.keyName(), Stream: c.info.Stream,
+		ID: c.id, UpstreamRequestID: c.upstreamID, Time: c.start, Kind: c.kind, Route: d.Route, KeyID: c.key.keyName(), Stream: c.info.Stream,
 		User: c.info.User, Session: c.session(), Tags: c.tags(), Metadata: c.info.Metadata,
 		RequestedModel: c.info.Model, PrimaryModel: d.Primary, Stage: d.Stage,
 		Request: c.body, Response: c.msg, Usage: c.msg.Usage, UpstreamModel: c.msg.Model,

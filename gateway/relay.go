@@ -12,9 +12,7 @@ import (
 // relay sends a committed upstream answer to the client.
 func (c *call) relay(u *upstreamResult) {
 	c.answer, c.candidate = &u.tgt, u.candidate
-	if id := u.res.Header.Get("X-Request-Id"); id != "" {
-		c.id = id
-	}
+	c.upstreamID = u.res.Header.Get("X-Request-Id")
 	if u.sse != nil {
 		c.relayStream(u)
 		return
@@ -33,7 +31,7 @@ func (c *call) relayBody(u *upstreamResult) {
 	c.attempts[u.attempt].Usage = c.msg.Usage
 	h := c.w.Header()
 	relayHeaders(h, u.res.Header)
-	h.Set("X-Request-Id", c.id)
+	h.Set("X-Request-Id", c.clientRequestID())
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	if v, ok := c.costHeader(u.tgt.public, c.msg.Usage); ok {
 		h.Set("X-Fledgling-Cost-Usd", v)

@@ -156,6 +156,7 @@ func (s *Server) base(c *gin.Context) {
 	id := NewRequestID()
 	c.Set(requestIDKey, id)
 	c.Writer.Header().Set("X-Request-Id", id)
+	c.Writer.Header().Set("X-Fledgling-Request-Id", id)
 	defer func() {
 		if v := recover(); v != nil {
 			if v == http.ErrAbortHandler {

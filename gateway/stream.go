@@ -53,7 +53,7 @@ func (c *call) relayStream(u *upstreamResult) {
 func (c *call) writeStreamHeaders(u *upstreamResult) {
 	h := c.w.Header()
 	relayHeaders(h, u.res.Header)
-	h.Set("X-Request-Id", c.id)
+	h.Set("X-Request-Id", c.clientRequestID())
 	if h.Get("Content-Type") == "" {
 		h.Set("Content-Type", "text/event-stream")
 	}

@@ -100,6 +100,7 @@ func localStats() childStats { return childStats{cpu: capCPU(), alloc: capAlloc(
 func capOverhead(ctx context.Context, dir string, calls int, rates []int) error {
 	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
+		w.Header().Set("X-Request-Id", capRandomID()) // as OpenAI sends one: random
 		w.Header().Set("Content-Type", "application/json")
 		w.Write([]byte(capUpstreamReply))
 	}))

@@ -84,6 +84,7 @@ func (o *obj) count(k string, c openai.Count) {
 func appendRecord(b []byte, r *Record) []byte {
 	o := obj{b: append(b, '{')}
 	o.str("id", r.ID)
+	o.strOmit("upstream_request_id", r.UpstreamRequestID)
 	o.strOmit("trace_id", r.TraceID)
 	o.strOmit("span_id", r.SpanID)
 	o.time("time", r.Time)

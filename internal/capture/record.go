@@ -26,19 +26,25 @@ const (
 // stored or exported never holds a secret: the virtual key is referred to by
 // name, and content is redacted first (Redacted).
 type Record struct {
-	ID       string            `json:"id"` // the x-request-id returned to the client
-	TraceID  string            `json:"trace_id,omitempty"`
-	SpanID   string            `json:"span_id,omitempty"`
-	Time     time.Time         `json:"time"` // request received
-	Kind     Kind              `json:"kind"`
-	Route    string            `json:"route,omitempty"`
-	KeyID    string            `json:"key_id,omitempty"` // virtual key name
-	Stream   bool              `json:"stream"`
-	TaskKey  string            `json:"task_key,omitempty"`
-	User     string            `json:"user,omitempty"`
-	Session  string            `json:"session,omitempty"`
-	Tags     []string          `json:"tags,omitempty"`
-	Metadata map[string]string `json:"metadata,omitempty"`
+	// ID is Fledgling's id for the call (x-fledgling-request-id), which
+	// starts with the time (gateway.NewRequestID) and is the store's key.
+	ID string `json:"id"`
+	// UpstreamRequestID is the answering upstream's x-request-id, which the
+	// client gets as its x-request-id; empty when the upstream sent none
+	// (the client then gets ID).
+	UpstreamRequestID string            `json:"upstream_request_id,omitempty"`
+	TraceID           string            `json:"trace_id,omitempty"`
+	SpanID            string            `json:"span_id,omitempty"`
+	Time              time.Time         `json:"time"` // request received
+	Kind              Kind              `json:"kind"`
+	Route             string            `json:"route,omitempty"`
+	KeyID             string            `json:"key_id,omitempty"` // virtual key name
+	Stream            bool              `json:"stream"`
+	TaskKey           string            `json:"task_key,omitempty"`
+	User              string            `json:"user,omitempty"`
+	Session           string            `json:"session,omitempty"`
+	Tags              []string          `json:"tags,omitempty"`
+	Metadata          map[string]string `json:"metadata,omitempty"`
 
 	RequestedModel    string `json:"requested_model"`           // what the client sent
 	PrimaryModel      string `json:"primary_model,omitempty"`   // the route's reference model
