@@ -186,6 +186,9 @@ func traceAttrs(rec *capture.Record, body fields, hdr headerHints, env, release 
 	attrs := make([]attribute.KeyValue, 0, 13+len(rec.Metadata))
 	attrs = append(attrs, attribute.String(keyLFTraceName, name), attribute.String(keyLFEnvironment, env),
 		attribute.String(keyRoute, rec.Route), attribute.String(keyRequestID, rec.ID))
+	if rec.UpstreamRequestID != "" {
+		attrs = append(attrs, attribute.String(keyUpstreamRequestID, rec.UpstreamRequestID))
+	}
 	if release != "" {
 		attrs = append(attrs, attribute.String(keyLFRelease, release))
 	}

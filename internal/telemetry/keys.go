@@ -67,19 +67,22 @@ const (
 	keyLFEnvironment     = "langfuse.environment"
 	keyLFRelease         = "langfuse.release"
 
-	keyRoute           = "fledgling.route"
-	keyRequestID       = "fledgling.request_id"
-	keyKeyID           = "fledgling.key_id"
-	keyStage           = "fledgling.stage"
-	keyTaskKey         = "fledgling.task_key"
-	keyPublicModel     = "fledgling.model"
-	keyAttemptIndex    = "fledgling.attempt.index"
-	keyAttemptRetry    = "fledgling.attempt.retry"
-	keyAttemptFallback = "fledgling.attempt.fallback"
-	keyAttemptFinal    = "fledgling.attempt.final"
-	keyCostMicros      = "fledgling.cost_micros"
-	keyCandidate       = "fledgling.served_by_candidate"
-	keyTruncated       = "fledgling.truncated"
+	keyRoute     = "fledgling.route"
+	keyRequestID = "fledgling.request_id"
+	// keyUpstreamRequestID is the answering upstream's x-request-id (what
+	// the client got as its x-request-id and OpenAI support asks for).
+	keyUpstreamRequestID = "fledgling.upstream_request_id"
+	keyKeyID             = "fledgling.key_id"
+	keyStage             = "fledgling.stage"
+	keyTaskKey           = "fledgling.task_key"
+	keyPublicModel       = "fledgling.model"
+	keyAttemptIndex      = "fledgling.attempt.index"
+	keyAttemptRetry      = "fledgling.attempt.retry"
+	keyAttemptFallback   = "fledgling.attempt.fallback"
+	keyAttemptFinal      = "fledgling.attempt.final"
+	keyCostMicros        = "fledgling.cost_micros"
+	keyCandidate         = "fledgling.served_by_candidate"
+	keyTruncated         = "fledgling.truncated"
 )
 
 // Content attributes hold prompts and completions. A destination with

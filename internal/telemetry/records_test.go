@@ -25,7 +25,7 @@ func usage(in, out, cached, reasoning int64) openai.Usage {
 func chatRecord() *capture.Record {
 	u := usage(120, 30, 100, 10)
 	return &capture.Record{
-		ID: "req-chat", Time: t0, Kind: capture.KindChat, Route: "support", KeyID: "team-a",
+		ID: "req-chat", UpstreamRequestID: "req_openai_1", Time: t0, Kind: capture.KindChat, Route: "support", KeyID: "team-a",
 		User: "user-7", Session: "sess-1", Tags: []string{"prod"}, Metadata: map[string]string{"tenant": "acme"},
 		RequestedModel: "gpt-4o-mini", TargetModel: "gpt-4o-mini", AnsweringModel: "gpt-4o-mini",
 		UpstreamModel: "gpt-4o-mini-2024-07-18", Provider: "openai",

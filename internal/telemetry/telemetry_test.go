@@ -183,7 +183,8 @@ func TestNonStreamingChatSpans(t *testing.T) {
 	}
 	sa := attrs(server)
 	expect(t, sa, map[string]any{"http.response.status_code": int64(200), "langfuse.user.id": "user-7",
-		"fledgling.route": "support", "http.request.method": "POST", "url.path": "/v1/chat/completions"})
+		"fledgling.route": "support", "http.request.method": "POST", "url.path": "/v1/chat/completions",
+		"fledgling.request_id": "req-chat", "fledgling.upstream_request_id": "req_openai_1"})
 	if _, ok := sa["langfuse.observation.input"]; !ok {
 		t.Error("root span lacks the overall input (Langfuse v4 reads it from the root observation)")
 	}
