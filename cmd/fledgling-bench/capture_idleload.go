@@ -1,6 +1,7 @@
 package main
 
 import (
+	"flag"
 	"sync/atomic"
 	"time"
 
@@ -15,9 +16,13 @@ import (
 // with no allocation, no system call and no goroutine woken. What it adds
 // is what any background computation of that size adds on this machine,
 // however well it keeps out of the request path's way; the table prints its
-// CPU per call beside the real setups'.
+// CPU per call beside the real setups'. -capture-idleload-burst sets how
+// much of each period it computes, to find how much background CPU this
+// machine takes before the calls' p99 moves by the target.
+var idleLoadBurst = flag.Duration("capture-idleload-burst", 4*time.Millisecond,
+	"capture section, idleload variant: computation in each 10ms period (0–10ms)")
+
 const (
-	idleLoadBurst  = 4 * time.Millisecond
 	idleLoadPeriod = 10 * time.Millisecond
 	idleLoadBytes  = 16 << 20
 )
@@ -62,8 +67,9 @@ func (l *idleLoad) run() {
 			<-l.wake
 			continue
 		}
-		l.burn(idleLoadBurst)
-		time.Sleep(idleLoadPeriod - idleLoadBurst)
+		burst := min(max(*idleLoadBurst, 0), idleLoadPeriod)
+		l.burn(burst)
+		time.Sleep(idleLoadPeriod - burst)
 	}
 }
 
