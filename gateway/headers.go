@@ -21,8 +21,10 @@ var notForwarded = map[string]bool{"Authorization": true, "Api-Key": true, "Host
 	"Openai-Organization": true, "Openai-Project": true}
 
 // notRelayed are upstream response headers the caller must not get back.
+// X-Fledgling-Request-Id is this gateway's own (set before the call): an
+// upstream that is itself a Fledgling must not replace it.
 var notRelayed = map[string]bool{"Content-Length": true, "Content-Encoding": true,
-	"Openai-Organization": true, "Openai-Project": true, "Set-Cookie": true}
+	"Openai-Organization": true, "Openai-Project": true, "Set-Cookie": true, "X-Fledgling-Request-Id": true}
 
 // forwardHeaders is what the upstream receives of the caller's headers, plus
 // the current trace context.
