@@ -61,7 +61,8 @@ func (p *preparedInserts) close() {
 	}
 }
 
-// insertStatement is the INSERT … RETURNING id for n rows.
+// insertStatement is the INSERT of n rows, skipping ids already stored;
+// on PostgreSQL it returns the ids it inserted (see insertRows).
 func insertStatement(d store.Dialect, n int) string {
 	var q strings.Builder
 	q.Grow(64 + n*60)
@@ -72,6 +73,9 @@ func insertStatement(d store.Dialect, n int) string {
 		}
 		writePlaceholders(&q, d, i*nInsertColumns, nInsertColumns)
 	}
-	q.WriteString(" ON CONFLICT DO NOTHING RETURNING id")
+	q.WriteString(" ON CONFLICT DO NOTHING")
+	if d != store.SQLite {
+		q.WriteString(" RETURNING id")
+	}
 	return q.String()
 }

@@ -92,19 +92,24 @@ func TestHooksSeeEachRecordOnceEvenWhenReplayed(t *testing.T) {
 		for i := 0; i < 10; i++ {
 			w.Record(testRecord(i, "chat", "m"))
 		}
+		w.Flush(ctx)
+		// A batch of new records mixed with stored ones and one repeated.
+		for _, i := range []int{3, 10, 4, 11, 11, 9, 12} {
+			w.Record(testRecord(i, "chat", "m"))
+		}
 		w.Close(ctx)
 		var n int
 		db.QueryRowContext(ctx, `SELECT COUNT(*) FROM hook_rollup`).Scan(&n)
-		if n != 10 || len(h.seen) != 10 {
-			t.Fatalf("rollup rows %d, hook saw %d ids; want 10 each", n, len(h.seen))
+		if n != 13 || len(h.seen) != 13 {
+			t.Fatalf("rollup rows %d, hook saw %d ids; want 13 each", n, len(h.seen))
 		}
 		for id, c := range h.seen {
 			if c != 1 {
 				t.Fatalf("hook saw %s %d times", id, c)
 			}
 		}
-		if c, _ := w.Count(ctx, Filter{}); c != 10 {
-			t.Fatalf("stored %d; want 10 (duplicates skipped)", c)
+		if c, _ := w.Count(ctx, Filter{}); c != 13 {
+			t.Fatalf("stored %d; want 13 (duplicates skipped)", c)
 		}
 	})
 }
