@@ -83,7 +83,7 @@ func Start(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Handle, 
 // build creates the services in dependency order.
 func (s *services) build(ctx context.Context) error {
 	if t := gctune.Start(s.cfg.Server.GCHeapFloor()); t != nil {
-		s.log.Info("gc heap floor", "mib", s.cfg.Server.GCHeapFloorMB, "gogc", t.Percent())
+		s.log.Info("gc heap floor", "mib", t.Floor()>>20, "gogc", t.Percent())
 		s.onClose(func(context.Context) error { t.Stop(); return nil })
 	}
 	db, err := store.Open(ctx, s.cfg.Storage.DSN)
