@@ -149,8 +149,9 @@ func (s *Store) deleteOlder(ctx context.Context, cutoff time.Time, limit int) (i
 
 // insertRowsSQLite runs the multi-row INSERT without RETURNING, which made
 // SQLite hand each inserted id to the driver one step at a time (the
-// throughput benchmark's writer: 63,068–72,815 records per CPU-second
-// without, 58,632–63,827 with, same runs). The writer holds
+// throughput benchmark's writer, GOGC=400 in both: 62,188 and 64,571
+// records per CPU-second without, 56,613 and 59,748 with, alternated). The
+// writer holds
 // SQLite's only write lock for the whole transaction (BEGIN IMMEDIATE), so
 // the rows this statement inserted are exactly those after the highest seq
 // before it, and when it inserted every row (no id was stored already) the
