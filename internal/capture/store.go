@@ -102,6 +102,11 @@ func (s *Store) insertRows(ctx context.Context, tx *sql.Tx, recs []*Record, inse
 	} else {
 		rows, err = tx.QueryContext(ctx, insertStatement(s.db.Dialect, len(recs)), args...)
 	}
+	return markIDs(rows, err, inserted)
+}
+
+// markIDs marks the ids a query returned (one column) as inserted.
+func markIDs(rows *sql.Rows, err error, inserted map[string]bool) error {
 	if err != nil {
 		return fmt.Errorf("insert captures: %w", err)
 	}
@@ -187,16 +192,5 @@ func (s *Store) insertRowsSQLite(ctx context.Context, tx *sql.Tx, recs []*Record
 // insertedSince marks the ids of the rows stored after seq before.
 func (s *Store) insertedSince(ctx context.Context, tx *sql.Tx, before int64, inserted map[string]bool) error {
 	rows, err := tx.QueryContext(ctx, `SELECT id FROM captures WHERE seq > $1`, before)
-	if err != nil {
-		return fmt.Errorf("insert captures: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return fmt.Errorf("insert captures: %w", err)
-		}
-		inserted[id] = true
-	}
-	return rows.Err()
+	return markIDs(rows, err, inserted)
 }
