@@ -156,11 +156,10 @@ func (s *Store) deleteOlder(ctx context.Context, cutoff time.Time, limit int) (i
 // SQLite hand each inserted id to the driver one step at a time (the
 // throughput benchmark's writer, GOGC=400 in both: 62,188 and 64,571
 // records per CPU-second without, 56,613 and 59,748 with, alternated). The
-// writer holds
-// SQLite's only write lock for the whole transaction (BEGIN IMMEDIATE), so
-// the rows this statement inserted are exactly those after the highest seq
-// before it, and when it inserted every row (no id was stored already) the
-// ids are the batch's own.
+// writer holds SQLite's only write lock for the whole transaction (BEGIN
+// IMMEDIATE), so the rows this statement inserted are exactly those after
+// the highest seq before it, and when it inserted every row (no id was
+// stored already) the ids are the batch's own.
 func (s *Store) insertRowsSQLite(ctx context.Context, tx *sql.Tx, recs []*Record, args []any, inserted map[string]bool) error {
 	var before int64
 	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM captures`).Scan(&before); err != nil {

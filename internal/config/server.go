@@ -17,11 +17,11 @@ type Server struct {
 	LogLevel string `yaml:"log_level"`
 	// GCHeapFloorMB keeps the Go garbage collector's heap goal at or above
 	// this many MiB, so a small live heap is not collected several times a
-	// second (each cycle pauses calls in flight and marks beside them). Above half the floor GOGC=100
-	// applies unchanged. The floor is capped at a quarter of the process's
-	// memory limit (cgroup memory.max, else the machine's RAM). Default 256;
-	// a negative value, or GOGC / GOMEMLIMIT in the environment, leaves the
-	// collector alone. Read at start.
+	// second (each cycle pauses calls in flight). Above half the floor
+	// GOGC=100 applies unchanged. The floor is capped at a quarter of the
+	// process's memory limit (cgroup memory.max, else the machine's RAM).
+	// Default 256; a negative value, or GOGC / GOMEMLIMIT in the environment,
+	// leaves the collector alone. Read at start.
 	GCHeapFloorMB int `yaml:"gc_heap_floor_mb"`
 	// BackgroundPriority is the CPU priority of the background work that
 	// computes for milliseconds at a time: building and encoding spans for

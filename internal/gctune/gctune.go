@@ -8,13 +8,12 @@
 // lasted 0.5–5 ms, and calls in flight then are the slowest 1 %. Tracing
 // and capture allocate about half as much again per call as the proxying,
 // so they add cycles (27 against 16 over the same 30,000 calls in one
-// benchmark run), and their background work, holding the other processor,
-// leaves the marking fewer idle moments to run in. Raising the heap goal to a floor (256 MiB by default, at most a
-// quarter of the process's memory limit) makes cycles rarer while the heap
-// is small and changes nothing once the live heap is large: above floor/2
-// the goal is GOGC=100's own. This is what GOGC and GOMEMLIMIT tuning by
-// hand would do; when either is set in the environment, the operator has
-// chosen and the tuner stays off.
+// benchmark run). Raising the heap goal to a floor (256 MiB by default, at
+// most a quarter of the process's memory limit) makes cycles rarer while
+// the heap is small and changes nothing once the live heap is large: above
+// floor/2 the goal is GOGC=100's own. This is what GOGC and GOMEMLIMIT
+// tuning by hand would do; when either is set in the environment, the
+// operator has chosen and the tuner stays off.
 package gctune
 
 import (
