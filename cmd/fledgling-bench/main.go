@@ -45,7 +45,7 @@ func main() {
 	// the process that measures it. GOGC / GOMEMLIMIT in the environment
 	// turn it off, as they do for the service.
 	if t := gctune.Start(uint64(config.DefaultGCHeapFloorMB) << 20); t != nil {
-		fmt.Printf("GC heap floor %d MiB (as server.gc_heap_floor_mb's default, %d MiB, after its cap at a quarter of the memory limit)\n", t.Floor()>>20, config.DefaultGCHeapFloorMB)
+		fmt.Printf("GC heap floor %d MiB (server.gc_heap_floor_mb's default of %d MiB, capped at a quarter of the memory limit)\n", t.Floor()>>20, config.DefaultGCHeapFloorMB)
 	}
 	if *cpuprofile != "" {
 		stopProfile, err := startCPUProfile(*cpuprofile)
