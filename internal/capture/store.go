@@ -155,16 +155,13 @@ func (s *Store) deleteOlder(ctx context.Context, cutoff time.Time, limit int) (i
 // insertRowsSQLite runs the multi-row INSERT without RETURNING, which made
 // SQLite hand each inserted id to the driver one step at a time (the
 // throughput benchmark's writer, GOGC=400 in both: 62,188 and 64,571
-// records per CPU-second without, 56,613 and 59,748 with, alternated). The
-// writer holds SQLite's only write lock for the whole transaction (BEGIN
-// IMMEDIATE), so the rows this statement inserted are exactly those after
-// the highest seq before it, and when it inserted every row (no id was
-// stored already) the ids are the batch's own.
+// records per CPU-second without, 56,613 and 59,748 with, alternated). When
+// the statement inserted every row (no id was stored already) the ids are
+// the batch's own. Otherwise the rows it inserted are the last n: SQLite
+// gives each new row the highest seq so far plus one, the writer holds the
+// only write lock for the whole transaction (BEGIN IMMEDIATE), and a row
+// skipped as a conflict takes no seq; the last one is last_insert_rowid.
 func (s *Store) insertRowsSQLite(ctx context.Context, tx *sql.Tx, recs []*Record, args []any, inserted map[string]bool) error {
-	var before int64
-	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM captures`).Scan(&before); err != nil {
-		return fmt.Errorf("insert captures: %w", err)
-	}
 	var res sql.Result
 	var err error
 	if st := s.prepared.stmt(ctx, s.db, len(recs)); st != nil {
@@ -176,8 +173,8 @@ func (s *Store) insertRowsSQLite(ctx context.Context, tx *sql.Tx, recs []*Record
 		return fmt.Errorf("insert captures: %w", err)
 	}
 	n, err := res.RowsAffected()
-	if err != nil {
-		return fmt.Errorf("insert captures: %w", err)
+	if err != nil || n == 0 {
+		return wrapInsert(err)
 	}
 	if int(n) == len(recs) {
 		for _, r := range recs {
@@ -185,11 +182,23 @@ func (s *Store) insertRowsSQLite(ctx context.Context, tx *sql.Tx, recs []*Record
 		}
 		return nil
 	}
-	return s.insertedSince(ctx, tx, before, inserted)
+	last, err := res.LastInsertId()
+	if err != nil {
+		return wrapInsert(err)
+	}
+	return s.insertedBetween(ctx, tx, last-n, last, inserted)
 }
 
-// insertedSince marks the ids of the rows stored after seq before.
-func (s *Store) insertedSince(ctx context.Context, tx *sql.Tx, before int64, inserted map[string]bool) error {
-	rows, err := tx.QueryContext(ctx, `SELECT id FROM captures WHERE seq > $1`, before)
+// wrapInsert wraps a failed insert's error, and is nil for nil.
+func wrapInsert(err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("insert captures: %w", err)
+}
+
+// insertedBetween marks the ids of the rows stored with after < seq <= last.
+func (s *Store) insertedBetween(ctx context.Context, tx *sql.Tx, after, last int64, inserted map[string]bool) error {
+	rows, err := tx.QueryContext(ctx, `SELECT id FROM captures WHERE seq > $1 AND seq <= $2`, after, last)
 	return markIDs(rows, err, inserted)
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/fledgling-ai/fledgling/internal/bgprio"
 	"github.com/fledgling-ai/fledgling/internal/config"
+	"github.com/fledgling-ai/fledgling/internal/store"
 )
 
 // Options configure a Writer.
@@ -22,7 +23,8 @@ type Options struct {
 	BatchSize     int
 	QueueSize     int
 	SpillDir      string
-	// WriteTimeout bounds one batch transaction. Default 5s.
+	// WriteTimeout bounds one batch transaction on PostgreSQL. Default 5s.
+	// On SQLite a batch has no deadline (see writeContext).
 	WriteTimeout time.Duration
 	// ProbeInterval is how often an unreachable database is retried. Default 1s.
 	ProbeInterval time.Duration
@@ -341,13 +343,29 @@ func (w *Writer) redacted(recs []*Record) []*Record {
 }
 
 func (w *Writer) write(recs []*Record) error {
-	ctx, cancel := context.WithTimeout(context.Background(), w.opt.WriteTimeout)
+	ctx, cancel := w.writeContext()
 	defer cancel()
 	n, err := w.insert(ctx, recs, w.currentHooks())
 	if err == nil {
 		w.written.Add(uint64(n))
 	}
 	return err
+}
+
+// writeContext is the context of one batch transaction: WriteTimeout on
+// PostgreSQL, whose server may stop answering. On SQLite none: the driver
+// starts a goroutine for every statement run under a context that can end,
+// to interrupt the statement then (BEGIN, each INSERT, each hook's
+// statements, COMMIT), and those goroutines were queued on the
+// idle-priority thread's Go processor, where an execution trace of the
+// capture benchmark showed them waiting milliseconds to run. A SQLite batch
+// waits for a lock at most busy_timeout (10 s, internal/store); otherwise it
+// waits only for this machine's disk, which no deadline interrupts.
+func (w *Writer) writeContext() (context.Context, context.CancelFunc) {
+	if w.db.Dialect == store.SQLite {
+		return context.Background(), func() {}
+	}
+	return context.WithTimeout(context.Background(), w.opt.WriteTimeout)
 }
 
 func (w *Writer) markDown(err error) {
