@@ -124,11 +124,13 @@ func capOverhead(ctx context.Context, dir string, calls int, rates []int) error 
 		defer closeIt()
 		setups = append(setups, s)
 	}
+	capProbe()
 	for _, rate := range rates {
 		if err := capOverheadAt(ctx, setups, calls, rate); err != nil {
 			return err
 		}
 	}
+	capProbe() // the machine may have changed during the run
 	if !*captureSeparate {
 		fmt.Printf("background threads at idle priority were starved and went back to normal priority %d time(s) (fledgling_background_priority_restored_total)\n", bgprio.Restored())
 	}
