@@ -10,15 +10,14 @@ import (
 
 // The machine probe says how much CPU time this machine takes away from a
 // thread that never blocks, with one of its CPUs busy and then with two. On
-// the 2-vCPU VMs this benchmark ran on, a spinning thread alone lost almost
-// nothing, while two spinning at once lost stretches of 1–25 ms (the host
-// running something else on a vCPU; the guest sees no steal time). Such
-// stretches, not anything in the Go runtime or the kernel's scheduling of
-// our threads, were the slowest calls' time in an execution trace (a
-// request's goroutine "running" for 3 ms while the other CPU's background
-// thread went on), so background CPU costs a call's p99 whenever it makes
-// both CPUs busy, whatever its priority and in whatever process. The
-// capture section prints the probe before its results, to read them by.
+// the 2-vCPU VMs this benchmark ran on, a spinning thread alone lost little,
+// while two spinning at once lost stretches of 1–25 ms, at either priority
+// (the host running something else on a vCPU; the guest sees no steal
+// time). Such stretches were much of the slowest calls' time in an
+// execution trace (a request's goroutine "running" for 3 ms while the other
+// CPU's background thread went on): background CPU costs a call's p99 when
+// it makes both CPUs busy. The capture section prints the probe before and
+// after its calls, to read them by.
 var captureProbe = flag.Duration("capture-probe", 2*time.Second,
 	"capture section: how long the machine probe spins with one and with two CPUs busy, each (0: no probe)")
 
