@@ -35,7 +35,7 @@ var (
 	captureRates = flag.String("capture-rates", "1000,0", "capture section: comma-separated loads in req/s, 0 for back to back")
 	captureCalls = flag.Int("capture-calls", 0, "capture section: calls per setup and load (default 2000; -quick 300)")
 	captureParts = flag.String("capture-parts", "overhead,breakdown,throughput", "capture section: which parts to run")
-	captureVars  = flag.String("capture-variants", "off,on,normalprio,aa", "capture section, overhead: gateways to compare (off, on, atonce, tracing, nodest, capture, normalprio, infinish, idleload, aa)")
+	captureVars  = flag.String("capture-variants", "off,on,normalprio,aa", "capture section, overhead: gateways to compare (off, on, atonce, tracing, nodest, capture, normalprio, infinish, idleload, extload, aa)")
 )
 
 // runCaptureBench measures (1) what tracing + capture add to the gateway,
@@ -388,6 +388,7 @@ const (
 	capNoDest                          // redaction and telemetry with no span destination (metrics only), no capture
 	capSpansInFinish                   // all three, spans built on the hand-off workers instead of the export goroutine
 	capIdleLoad                        // "off", plus a synthetic load on an idle-priority goroutine while its calls run
+	capExtLoad                         // "off", plus the same load in a process of its own while its calls run
 )
 
 // capVariants gives each variant its -capture-variants name and its label
@@ -403,6 +404,7 @@ var capVariants = [...]struct{ flag, label string }{
 	capNoDest:        {"nodest", "  on, no span destination"},
 	capSpansInFinish: {"infinish", "  on, spans built in Finish"},
 	capIdleLoad:      {"idleload", "  off + synthetic idle load"},
+	capExtLoad:       {"extload", "  off + that load, own process"},
 }
 
 // capLookup is the variant a -capture-variants name stands for.
@@ -424,8 +426,8 @@ func capParseVariants(s string) ([]capVariant, error) {
 		if !ok {
 			return nil, fmt.Errorf("-capture-variants: unknown variant %q", name)
 		}
-		if v == capIdleLoad && *captureSeparate {
-			return nil, fmt.Errorf("-capture-variants: %s runs its load in the bench's process, not with -capture-separate", name)
+		if (v == capIdleLoad || v == capExtLoad) && *captureSeparate {
+			return nil, fmt.Errorf("-capture-variants: %s measures a gateway in the bench's process, not with -capture-separate", name)
 		}
 		if v != capOff && v != capOn {
 			out = append(out, v)
@@ -455,7 +457,7 @@ func capSink(v capVariant, sink string) string {
 // capGateway builds the gateway with or without telemetry, redaction and
 // capture, and serves it on a local listener.
 func capGateway(ctx context.Context, cfg *config.Config, v capVariant) (capSetup, func(), error) {
-	on := v != capOff && v != capOffAgain && v != capIdleLoad
+	on := v != capOff && v != capOffAgain && v != capIdleLoad && v != capExtLoad
 	table, err := router.Compile(cfg)
 	if err != nil {
 		return capSetup{}, nil, err
@@ -493,9 +495,18 @@ func capGateway(ctx context.Context, cfg *config.Config, v capVariant) (capSetup
 	srv := httptest.NewServer(gw)
 	after := func() { gw.Wait(ctx); flush() }
 	setup := capSetup{name: name, url: srv.URL + "/v1/chat/completions", after: after, stats: localStats}
-	if v == capIdleLoad {
+	switch v {
+	case capIdleLoad:
 		load := startIdleLoad()
 		setup.during = load.set
+		closers = append(closers, load.stop)
+	case capExtLoad:
+		load, err := startExtLoad()
+		if err != nil {
+			return capSetup{}, nil, err
+		}
+		setup.during = load.set
+		setup.stats = func() childStats { st := localStats(); st.cpu += load.cpu(); return st }
 		closers = append(closers, load.stop)
 	}
 	return setup, func() {

@@ -38,6 +38,10 @@ func main() {
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	memprofile := flag.String("memprofile", "", "write a heap profile (allocations of the whole run) to this file at the end")
 	flag.Parse()
+	if *captureBurn {
+		burnUntilKilled() // the extload variant's own process
+		return
+	}
 	if *memprofile != "" {
 		defer writeHeapProfile(*memprofile)
 	}
