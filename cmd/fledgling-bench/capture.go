@@ -57,7 +57,7 @@ func runCaptureBench(ctx context.Context, quick bool) error {
 	}
 	defer os.RemoveAll(dir)
 	parts := map[string]func() error{
-		"overhead":   func() error { return capOverhead(ctx, dir, calls, capParseRates(*captureRates)) },
+		"overhead":   func() error { return capOverhead(ctx, dir, calls, capParseRates(*captureRates), quick) },
 		"breakdown":  func() error { return capBreakdown(ctx, dir, calls) },
 		"throughput": func() error { return capThroughput(ctx, dir, records) },
 	}
@@ -97,7 +97,7 @@ func (s capSetup) setDuring(on bool) {
 // localStats are this process's figures.
 func localStats() childStats { return childStats{cpu: capCPU(), alloc: capAlloc()} }
 
-func capOverhead(ctx context.Context, dir string, calls int, rates []int) error {
+func capOverhead(ctx context.Context, dir string, calls int, rates []int, quick bool) error {
 	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
 		w.Header().Set("X-Request-Id", capRandomID()) // as OpenAI sends one: random
@@ -124,13 +124,13 @@ func capOverhead(ctx context.Context, dir string, calls int, rates []int) error 
 		defer closeIt()
 		setups = append(setups, s)
 	}
-	capProbe()
+	capProbe(quick)
 	for _, rate := range rates {
 		if err := capOverheadAt(ctx, setups, calls, rate); err != nil {
 			return err
 		}
 	}
-	capProbe() // the machine may have changed during the run
+	capProbe(quick) // the machine may have changed during the run
 	if !*captureSeparate {
 		fmt.Printf("background threads at idle priority were starved and went back to normal priority %d time(s) (fledgling_background_priority_restored_total)\n", bgprio.Restored())
 	}

@@ -33,19 +33,24 @@ type spinStats struct {
 	lost, longest time.Duration
 }
 
-// capProbe prints the machine probe's line.
-func capProbe() {
-	if *captureProbe <= 0 {
+// capProbe prints the machine probe's line; -quick runs shorten it to a
+// quarter.
+func capProbe(quick bool) {
+	d := *captureProbe
+	if quick {
+		d /= 4
+	}
+	if d <= 0 {
 		return
 	}
 	runtime.GC() // not a collection's pauses
 	var one, two spinStats
 	for range probeTurns { // alternated, so that a change of the machine meets both
-		one = one.add(probeSpin(1, *captureProbe/probeTurns))
-		two = two.add(probeSpin(2, *captureProbe/probeTurns))
+		one = one.add(probeSpin(1, d/probeTurns))
+		two = two.add(probeSpin(2, d/probeTurns))
 	}
 	fmt.Printf("machine probe: a thread that never blocks lost %s of %v with one CPU busy, %s of %v with both busy (stalls over %v)\n",
-		one, *captureProbe, two, *captureProbe, probeGap)
+		one, d, two, d, probeGap)
 }
 
 // probeSpin runs n spinning threads for d and sums what they lost.
