@@ -23,7 +23,7 @@ var captureBurn = flag.Bool("capture-burn", false,
 
 // burnUntilKilled is the extload process: the idleload goroutine, always on.
 func burnUntilKilled() {
-	l := &idleLoad{buf: make([]byte, idleLoadBytes), wake: make(chan struct{}, 1)}
+	l := newIdleLoad()
 	l.on.Store(true)
 	l.run()
 }

@@ -35,9 +35,13 @@ type idleLoad struct {
 }
 
 func startIdleLoad() *idleLoad {
-	l := &idleLoad{buf: make([]byte, idleLoadBytes), wake: make(chan struct{}, 1)}
+	l := newIdleLoad()
 	go l.run()
 	return l
+}
+
+func newIdleLoad() *idleLoad {
+	return &idleLoad{buf: make([]byte, idleLoadBytes), wake: make(chan struct{}, 1)}
 }
 
 func (l *idleLoad) set(on bool) {

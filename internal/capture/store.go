@@ -170,7 +170,7 @@ func (s *Store) insertRowsSQLite(ctx context.Context, tx *sql.Tx, recs []*Record
 		res, err = tx.ExecContext(ctx, insertStatement(s.db.Dialect, len(recs)), args...)
 	}
 	if err != nil {
-		return fmt.Errorf("insert captures: %w", err)
+		return wrapInsert(err)
 	}
 	n, err := res.RowsAffected()
 	if err != nil || n == 0 {
