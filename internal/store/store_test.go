@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"path/filepath"
 	"testing"
 )
@@ -52,5 +53,72 @@ func TestSQLiteCheckpointsTheWALEarly(t *testing.T) {
 		if err := conn.QueryRowContext(ctx, "PRAGMA wal_autocheckpoint").Scan(&pages); err != nil || pages != walAutocheckpointPages {
 			t.Fatalf("connection %d: wal_autocheckpoint %d (err %v); want %d", i, pages, err, walAutocheckpointPages)
 		}
+	}
+}
+
+// A database Fledgling creates has sqlitePageSize pages and is in WAL mode
+// on every connection; reopened, it stays so.
+func TestSQLiteCreatesLargePagesInWALMode(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "x.db")
+	for open := 0; open < 2; open++ {
+		db, err := Open(ctx, "sqlite://"+path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS t (v TEXT)`); err != nil {
+			t.Fatal(err)
+		}
+		db.SetMaxOpenConns(2)
+		held, err := db.Conn(ctx) // so that the next check gets a second connection
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkPages(ctx, t, db, sqlitePageSize, "wal")
+		held.Close()
+		checkPages(ctx, t, db, sqlitePageSize, "wal")
+		db.Close()
+	}
+}
+
+// A database created with SQLite's default page size (by an earlier
+// Fledgling, or by hand) opens, keeps its pages and is switched to WAL.
+func TestSQLiteKeepsAnExistingDatabasesPageSize(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "old.db")
+	old, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := old.ExecContext(ctx, `CREATE TABLE t (v TEXT); INSERT INTO t VALUES ('kept')`); err != nil {
+		t.Fatal(err)
+	}
+	old.Close()
+	db, err := Open(ctx, "sqlite://"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	checkPages(ctx, t, db, 4096, "wal")
+	var v string
+	if err := db.QueryRowContext(ctx, `SELECT v FROM t`).Scan(&v); err != nil || v != "kept" {
+		t.Fatalf("row %q, err %v; want the old database's row", v, err)
+	}
+}
+
+func checkPages(ctx context.Context, t *testing.T, db *DB, size int, mode string) {
+	t.Helper()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var got int
+	var gotMode string
+	if err := conn.QueryRowContext(ctx, "PRAGMA page_size").Scan(&got); err != nil || got != size {
+		t.Fatalf("page_size %d (err %v); want %d", got, err, size)
+	}
+	if err := conn.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&gotMode); err != nil || gotMode != mode {
+		t.Fatalf("journal_mode %q (err %v); want %q", gotMode, err, mode)
 	}
 }
