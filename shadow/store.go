@@ -2,7 +2,6 @@ package shadow
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -14,6 +13,7 @@ import (
 type Store struct {
 	db    *store.DB
 	alpha float64
+	group group // pairs waiting to be committed (groupcommit.go)
 }
 
 // NewStore migrates the shadow tables on db. alpha is the error level of the
@@ -40,18 +40,23 @@ func b2i(b bool) int {
 	return 0
 }
 
-// Add stores p and folds it into the aggregates, in one transaction.
-func (s *Store) Add(ctx context.Context, p *Pair) error {
+// addTx stores the pairs and folds them into the aggregates, in one
+// transaction.
+func (s *Store) addTx(ctx context.Context, pairs []*Pair) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("shadow store: begin: %w", err)
 	}
 	defer tx.Rollback()
-	if err := insertPair(ctx, tx, p); err != nil {
-		return fmt.Errorf("shadow store: insert pair: %w", err)
-	}
-	if err := addAggregates(ctx, tx, p); err != nil {
-		return fmt.Errorf("shadow store: aggregates: %w", err)
+	stmts := newTxStmts(tx)
+	defer stmts.close()
+	for _, p := range pairs {
+		if err := insertPair(ctx, stmts, p); err != nil {
+			return fmt.Errorf("shadow store: insert pair: %w", err)
+		}
+		if err := addAggregates(ctx, stmts, p); err != nil {
+			return fmt.Errorf("shadow store: aggregates: %w", err)
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("shadow store: commit: %w", err)
@@ -59,7 +64,7 @@ func (s *Store) Add(ctx context.Context, p *Pair) error {
 	return nil
 }
 
-func insertPair(ctx context.Context, tx *sql.Tx, p *Pair) error {
+func insertPair(ctx context.Context, tx *txStmts, p *Pair) error {
 	usage, _ := json.Marshal(p.CandidateUsage)
 	scores, _ := json.Marshal(p.Scores)
 	q := `INSERT INTO shadow_pairs (capture_id, time_us, route, model, version, task_key, is_reverse,
@@ -71,7 +76,7 @@ func insertPair(ctx context.Context, tx *sql.Tx, p *Pair) error {
 		string(usage), p.CandidateCost, b2i(p.CandidatePriced), p.CandidateError,
 		p.PrimaryStatus, p.PrimaryLatency.Microseconds(), p.PrimaryCost, b2i(p.PrimaryPriced), p.PrimaryError,
 		string(scores), p.JudgeCost}
-	return tx.QueryRowContext(ctx, q, args...).Scan(&p.ID)
+	return tx.scanRow(ctx, q, args, &p.ID)
 }
 
 func nullText(b json.RawMessage) any {
@@ -81,7 +86,7 @@ func nullText(b json.RawMessage) any {
 	return string(b)
 }
 
-func addAggregates(ctx context.Context, tx *sql.Tx, p *Pair) error {
+func addAggregates(ctx context.Context, tx *txStmts, p *Pair) error {
 	h := hourOf(p.Time)
 	both := p.CandidatePriced && p.PrimaryPriced
 	bothC, bothP := int64(0), int64(0)
@@ -121,7 +126,7 @@ func addAggregates(ctx context.Context, tx *sql.Tx, p *Pair) error {
 	return addLatencies(ctx, tx, p, h)
 }
 
-func addLatencies(ctx context.Context, tx *sql.Tx, p *Pair, h int64) error {
+func addLatencies(ctx context.Context, tx *txStmts, p *Pair, h int64) error {
 	for _, side := range []struct {
 		name string
 		d    time.Duration
