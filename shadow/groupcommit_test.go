@@ -12,40 +12,34 @@ import (
 // with an id of its own, and counted once in the aggregates; on both
 // databases.
 func TestConcurrentAddsAreAllStoredOnce(t *testing.T) {
-	for _, dialect := range []string{"sqlite", "postgres"} {
-		t.Run(dialect, func(t *testing.T) {
-			st := sqliteStore(t)
-			if dialect == "postgres" {
-				st = postgresStore(t)
+	eachDialect(t, func(t *testing.T, st *Store) {
+		now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+		const n = 150 // more than maxGroup, so some groups are full
+		pairs := make([]*Pair, n)
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := range pairs {
+			pairs[i] = scoredPair(now.Add(time.Duration(i)*time.Second), "slm", "v1", i%3 != 0, time.Second)
+			pairs[i].CaptureID = fmt.Sprintf("c-%d", i)
+			wg.Add(1)
+			go func() { defer wg.Done(); errs[i] = st.Add(context.Background(), pairs[i]) }()
+		}
+		wg.Wait()
+		ids := map[int64]bool{}
+		for i, p := range pairs {
+			if errs[i] != nil || p.ID == 0 || ids[p.ID] {
+				t.Fatalf("pair %d: id %d, err %v; want a new id and no error", i, p.ID, errs[i])
 			}
-			now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
-			const n = 150 // more than maxGroup, so some groups are full
-			pairs := make([]*Pair, n)
-			errs := make([]error, n)
-			var wg sync.WaitGroup
-			for i := range pairs {
-				pairs[i] = scoredPair(now.Add(time.Duration(i)*time.Second), "slm", "v1", i%3 != 0, time.Second)
-				pairs[i].CaptureID = fmt.Sprintf("c-%d", i)
-				wg.Add(1)
-				go func() { defer wg.Done(); errs[i] = st.Add(context.Background(), pairs[i]) }()
-			}
-			wg.Wait()
-			ids := map[int64]bool{}
-			for i, p := range pairs {
-				if errs[i] != nil || p.ID == 0 || ids[p.ID] {
-					t.Fatalf("pair %d: id %d, err %v; want a new id and no error", i, p.ID, errs[i])
-				}
-				ids[p.ID] = true
-			}
-			ev, err := st.Evidence(context.Background(), "weather", "slm", "v1", time.Time{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if em := ev.Evaluators["exact_match"]; ev.Pairs != n || em.N != n || em.Passes != n-n/3 {
-				t.Fatalf("evidence: pairs %d, exact_match %+v; want %d pairs, %d passes", ev.Pairs, em, n, n-n/3)
-			}
-		})
-	}
+			ids[p.ID] = true
+		}
+		ev, err := st.Evidence(context.Background(), "weather", "slm", "v1", time.Time{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if em := ev.Evaluators["exact_match"]; ev.Pairs != n || em.N != n || em.Passes != n-n/3 {
+			t.Fatalf("evidence: pairs %d, exact_match %+v; want %d pairs, %d passes", ev.Pairs, em, n, n-n/3)
+		}
+	})
 }
 
 // Pairs queued while a commit is under way are written together, in one

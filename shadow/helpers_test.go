@@ -25,14 +25,20 @@ const testPostgresDSN = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 // sqliteStore opens a fresh SQLite database with the shadow tables.
 func sqliteStore(t *testing.T) *Store {
 	t.Helper()
-	db, err := store.Open(context.Background(), "sqlite://"+filepath.Join(t.TempDir(), "shadow.db"))
+	return sqliteStoreAt(t, filepath.Join(t.TempDir(), "shadow.db"))
+}
+
+// sqliteStoreAt opens the SQLite database at path with the shadow tables.
+func sqliteStoreAt(tb testing.TB, path string) *Store {
+	tb.Helper()
+	db, err := store.Open(context.Background(), "sqlite://"+path)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	t.Cleanup(func() { db.Close() })
+	tb.Cleanup(func() { db.Close() })
 	s, err := NewStore(context.Background(), db, 0.05)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	return s
 }
@@ -66,6 +72,13 @@ func postgresStore(t *testing.T) *Store {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// eachDialect runs fn as a subtest on a fresh SQLite store and on a fresh
+// PostgreSQL one.
+func eachDialect(t *testing.T, fn func(t *testing.T, st *Store)) {
+	t.Run("sqlite", func(t *testing.T) { fn(t, sqliteStore(t)) })
+	t.Run("postgres", func(t *testing.T) { fn(t, postgresStore(t)) })
 }
 
 // fakeModel is an OpenAI-compatible upstream: answer decides each reply.

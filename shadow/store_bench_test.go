@@ -7,8 +7,6 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
-
-	"github.com/fledgling-ai/fledgling/internal/store"
 )
 
 // BenchmarkStoreAdd stores pairs from 16 concurrent workers, grouped into
@@ -56,14 +54,5 @@ func benchStore(b *testing.B, pages int) *Store {
 		}
 		raw.Close()
 	}
-	db, err := store.Open(context.Background(), "sqlite://"+path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { db.Close() })
-	st, err := NewStore(context.Background(), db, 0.05)
-	if err != nil {
-		b.Fatal(err)
-	}
-	return st
+	return sqliteStoreAt(b, path)
 }

@@ -27,61 +27,55 @@ var cities = []string{"Paris", "Lyon", "Oslo", "Rome", "Bern", "Kyiv", "Riga", "
 // writes its arguments in another key order) yields 7 tool_call passes, with
 // costs, latencies, redacted outputs and the replayed body as specified.
 func TestTeeScoresForwardPairs(t *testing.T) {
-	for _, dialect := range []string{"sqlite", "postgres"} {
-		t.Run(dialect, func(t *testing.T) {
-			st := sqliteStore(t)
-			if dialect == "postgres" {
-				st = postgresStore(t)
+	eachDialect(t, func(t *testing.T, st *Store) {
+		cand := newFakeModel(t, func(body []byte) (int, string) {
+			city := cityOf(body)
+			if city == "Oslo" || city == "Rome" || city == "Bern" {
+				city = "London" // a wrong argument
 			}
-			cand := newFakeModel(t, func(body []byte) (int, string) {
-				city := cityOf(body)
-				if city == "Oslo" || city == "Rome" || city == "Bern" {
-					city = "London" // a wrong argument
-				}
-				return 200, chatResponse("slm-1", openai.Message{ToolCalls: []openai.ToolCall{{Name: "get_weather", Arguments: `{ "unit": "celsius", "city": "` + city + `" }`}}})
-			})
-			reg := prometheus.NewRegistry()
-			m := NewMetrics(reg)
-			tee := NewTee(Options{}, Deps{Caller: httpCaller{cand.srv.URL}, Store: st, Pricer: fixedPricer{"slm": 1}, Redactor: upperRedactor{}, Metrics: m})
-			for _, c := range cities {
-				tee.Duplicate(context.Background(), record("req-"+c, toolRequest(c), weatherCall(c)), decision(router.Shadow{Model: "slm", Version: "v3", Rate: 1}))
-			}
-			if err := tee.Close(ctxTimeout(t, 10*time.Second)); err != nil {
-				t.Fatalf("close: %v", err)
-			}
-			ev, err := st.Evidence(context.Background(), "weather", "slm", "v3", time.Time{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			tc := ev.Evaluators["tool_call"]
-			if ev.Pairs != 10 || tc.N != 10 || tc.Passes != 7 || ev.Evaluators["tool_call.name"].Passes != 10 || ev.Evaluators["tool_call.args"].Passes != 7 {
-				t.Fatalf("pairs=%d tool_call=%+v name=%+v", ev.Pairs, tc, ev.Evaluators["tool_call.name"])
-			}
-			if !(tc.AnytimeLo < 0.7 && tc.AnytimeHi > 0.7 && tc.WilsonLo < 0.7 && tc.AnytimeLo <= tc.WilsonLo) {
-				t.Fatalf("bounds do not bracket 0.7 sensibly: %+v", tc)
-			}
-			if ev.CandidateCostMicros != 1500 || ev.PrimaryCostMicros != 9000 || ev.CostRatio != 1500.0/9000 {
-				t.Fatalf("costs: cand=%d prim=%d ratio=%g", ev.CandidateCostMicros, ev.PrimaryCostMicros, ev.CostRatio)
-			}
-			if ev.PrimaryP95 < 300*time.Millisecond || ev.PrimaryP95 > 330*time.Millisecond || ev.CandidateP95 <= 0 || ev.LatencyRatio <= 0 {
-				t.Fatalf("latency p95: cand=%v prim=%v ratio=%g", ev.CandidateP95, ev.PrimaryP95, ev.LatencyRatio)
-			}
-			for _, body := range cand.requests() {
-				if gjson.GetBytes(body, "model").String() != "slm" || gjson.GetBytes(body, "stream").Bool() || gjson.GetBytes(body, "stream_options").Exists() ||
-					gjson.GetBytes(body, "tools.0.function.name").String() != "get_weather" {
-					t.Fatalf("replayed body: %s", body)
-				}
-			}
-			var out string
-			st.db.QueryRow(`SELECT candidate_output FROM shadow_pairs WHERE capture_id = 'req-Paris'`).Scan(&out)
-			if !strings.Contains(out, "[CITY]") || strings.Contains(out, "Paris") {
-				t.Fatalf("stored output not redacted: %s", out)
-			}
-			if got := value(m.evals.WithLabelValues("weather", "slm", "v3", "tool_call", "pass")); got != 7 {
-				t.Fatalf("metric passes = %g", got)
-			}
+			return 200, chatResponse("slm-1", openai.Message{ToolCalls: []openai.ToolCall{{Name: "get_weather", Arguments: `{ "unit": "celsius", "city": "` + city + `" }`}}})
 		})
-	}
+		reg := prometheus.NewRegistry()
+		m := NewMetrics(reg)
+		tee := NewTee(Options{}, Deps{Caller: httpCaller{cand.srv.URL}, Store: st, Pricer: fixedPricer{"slm": 1}, Redactor: upperRedactor{}, Metrics: m})
+		for _, c := range cities {
+			tee.Duplicate(context.Background(), record("req-"+c, toolRequest(c), weatherCall(c)), decision(router.Shadow{Model: "slm", Version: "v3", Rate: 1}))
+		}
+		if err := tee.Close(ctxTimeout(t, 10*time.Second)); err != nil {
+			t.Fatalf("close: %v", err)
+		}
+		ev, err := st.Evidence(context.Background(), "weather", "slm", "v3", time.Time{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tc := ev.Evaluators["tool_call"]
+		if ev.Pairs != 10 || tc.N != 10 || tc.Passes != 7 || ev.Evaluators["tool_call.name"].Passes != 10 || ev.Evaluators["tool_call.args"].Passes != 7 {
+			t.Fatalf("pairs=%d tool_call=%+v name=%+v", ev.Pairs, tc, ev.Evaluators["tool_call.name"])
+		}
+		if !(tc.AnytimeLo < 0.7 && tc.AnytimeHi > 0.7 && tc.WilsonLo < 0.7 && tc.AnytimeLo <= tc.WilsonLo) {
+			t.Fatalf("bounds do not bracket 0.7 sensibly: %+v", tc)
+		}
+		if ev.CandidateCostMicros != 1500 || ev.PrimaryCostMicros != 9000 || ev.CostRatio != 1500.0/9000 {
+			t.Fatalf("costs: cand=%d prim=%d ratio=%g", ev.CandidateCostMicros, ev.PrimaryCostMicros, ev.CostRatio)
+		}
+		if ev.PrimaryP95 < 300*time.Millisecond || ev.PrimaryP95 > 330*time.Millisecond || ev.CandidateP95 <= 0 || ev.LatencyRatio <= 0 {
+			t.Fatalf("latency p95: cand=%v prim=%v ratio=%g", ev.CandidateP95, ev.PrimaryP95, ev.LatencyRatio)
+		}
+		for _, body := range cand.requests() {
+			if gjson.GetBytes(body, "model").String() != "slm" || gjson.GetBytes(body, "stream").Bool() || gjson.GetBytes(body, "stream_options").Exists() ||
+				gjson.GetBytes(body, "tools.0.function.name").String() != "get_weather" {
+				t.Fatalf("replayed body: %s", body)
+			}
+		}
+		var out string
+		st.db.QueryRow(`SELECT candidate_output FROM shadow_pairs WHERE capture_id = 'req-Paris'`).Scan(&out)
+		if !strings.Contains(out, "[CITY]") || strings.Contains(out, "Paris") {
+			t.Fatalf("stored output not redacted: %s", out)
+		}
+		if got := value(m.evals.WithLabelValues("weather", "slm", "v3", "tool_call", "pass")); got != 7 {
+			t.Fatalf("metric passes = %g", got)
+		}
+	})
 }
 
 // TestTeeNeverBlocksOnHungCandidate: with a candidate that never answers,
