@@ -26,7 +26,7 @@ import (
 // network I/O cost nothing. In 11 back-to-back runs of cmd/fledgling-bench
 // -only capture alternated with the two-thread version, what tracing +
 // capture add at p99 was lower in 10 (median +89 % against +126 %)
-// and the p99.9 of the calls lower in 9 (README, Capture store).
+// and the p99.9 of the calls lower in 9 (docs/capture-overhead.md).
 func Do(f func()) {
 	bgExec.once.Do(bgExec.start)
 	var p *Panic

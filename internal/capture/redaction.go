@@ -14,7 +14,7 @@ import (
 // redaction had become most of the per-call work. In 7 back-to-back runs
 // of cmd/fledgling-bench -only capture alternated with redaction on the
 // hand-off, what tracing + capture add at p99 was lower in 6 (median
-// +80.9 % against +111.0 %; README, Capture store).
+// +80.9 % against +111.0 %; docs/capture-overhead.md).
 
 // deferredRedaction is a redaction waiting for its first reader.
 type deferredRedaction struct {

@@ -17,8 +17,8 @@ import (
 // text, refusal and tool-call arguments, the error message, user, session,
 // tags and metadata. rec itself is not modified. The copy shares with rec
 // the attempts and every slice or map whose values redaction left as they
-// were (what the copy allocates costs the requests: see the README's
-// capture store section), so neither record may be changed afterwards.
+// were (what the copy allocates costs the requests: see
+// docs/capture-overhead.md), so neither record may be changed afterwards.
 func (r *Redactor) Redact(rec *capture.Record) *capture.Record {
 	if rec == nil {
 		return nil

@@ -18,7 +18,7 @@ import (
 // +66.4 and +38.2 % of the gateway's own added latency with the spans built
 // here, against +91.5, +51.8, +98.2 and +54.1 % with them built in Finish
 // (Options.SpansInFinish) in the same runs, and lower in 7 of 8 more runs
-// (README, Capture store). Building them on an idle-priority goroutine of
+// (docs/capture-overhead.md). Building them on an idle-priority goroutine of
 // their own, woken every 64 calls, had made it worse; here no goroutine is
 // added and the spans are built in the export's own wake-ups.
 

@@ -11,7 +11,7 @@ import (
 // dozen parameters does not rescan a large messages array a dozen times.
 // A body has a handful of top-level keys: a slice of raw values searched in
 // order allocates less than a map of parsed ones (what span building
-// allocates costs the requests: see the README's capture store section),
+// allocates costs the requests: see docs/capture-overhead.md),
 // and gjson.Parse of a raw value does not scan an object or array.
 type fields []field
 
