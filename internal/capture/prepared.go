@@ -63,19 +63,32 @@ func (p *preparedInserts) close() {
 
 // insertStatement is the INSERT of n rows, skipping ids already stored;
 // on PostgreSQL it returns the ids it inserted (see insertRows).
+//
+// On SQLite it is INSERT OR IGNORE rather than ON CONFLICT DO NOTHING. The
+// latter still aborts on a NOT NULL violation (no column is ever NULL), and a
+// multi-row statement that may abort makes SQLite copy every existing page
+// it changes into a statement journal first, so it can undo the statement
+// alone. With 16 KiB pages a batch's copies passed the 64 KiB SQLite keeps
+// in memory and went to a temporary file opened, written and closed on every
+// batch: a quarter of the writer's pwrite calls
+// (TestSQLiteInsertCannotAbortMidway; README, Capture store).
 func insertStatement(d store.Dialect, n int) string {
 	var q strings.Builder
 	q.Grow(64 + n*60)
-	q.WriteString("INSERT INTO captures (" + insertColumns + ") VALUES ")
+	if d == store.SQLite {
+		q.WriteString("INSERT OR IGNORE")
+	} else {
+		q.WriteString("INSERT")
+	}
+	q.WriteString(" INTO captures (" + insertColumns + ") VALUES ")
 	for i := 0; i < n; i++ {
 		if i > 0 {
 			q.WriteByte(',')
 		}
 		writePlaceholders(&q, d, i*nInsertColumns, nInsertColumns)
 	}
-	q.WriteString(" ON CONFLICT DO NOTHING")
 	if d != store.SQLite {
-		q.WriteString(" RETURNING id")
+		q.WriteString(" ON CONFLICT DO NOTHING RETURNING id")
 	}
 	return q.String()
 }

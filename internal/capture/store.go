@@ -83,7 +83,7 @@ func runHooks(ctx context.Context, tx *sql.Tx, d store.Dialect, hooks []BatchHoo
 	return nil
 }
 
-// insertRows runs one multi-row INSERT … ON CONFLICT DO NOTHING and marks
+// insertRows runs one multi-row INSERT that skips stored ids and marks
 // the ids that were actually inserted: on PostgreSQL those it RETURNs, on
 // SQLite by insertRowsSQLite.
 func (s *Store) insertRows(ctx context.Context, tx *sql.Tx, recs []*Record, inserted map[string]bool) error {

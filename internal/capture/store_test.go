@@ -246,3 +246,37 @@ func TestLowPriorityWriterSpillsABatchThatPanicsOnTheIdleThread(t *testing.T) {
 		t.Fatal("no database work ran on the idle-priority thread")
 	}
 }
+
+// The SQLite insert must not be able to abort halfway through its rows:
+// a statement that may (HaltIfNull, or a Halt that raises an error) makes
+// SQLite keep a statement journal, which with 16 KiB pages spilled to a
+// temporary file on every batch. Its program, as EXPLAIN lists it, has no
+// such instruction; with ON CONFLICT DO NOTHING it had one for every NOT
+// NULL column of every row.
+func TestSQLiteInsertCannotAbortMidway(t *testing.T) {
+	db := openDB(t, store.SQLite)
+	if _, err := Open(context.Background(), db); err != nil {
+		t.Fatal(err)
+	}
+	const n = 3
+	rows, err := db.QueryContext(context.Background(), "EXPLAIN "+insertStatement(store.SQLite, n), make([]any, n*nInsertColumns)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	ops := 0
+	for rows.Next() {
+		var addr, p1, p2, p3, p5 int64
+		var op, p4, comment sql.NullString
+		if err := rows.Scan(&addr, &op, &p1, &p2, &p3, &p4, &p5, &comment); err != nil {
+			t.Fatal(err)
+		}
+		ops++
+		if op.String == "HaltIfNull" || op.String == "Halt" && p1 != 0 {
+			t.Errorf("instruction %d: %s p1=%d p2=%d (%s): the insert may abort midway", addr, op.String, p1, p2, p4.String)
+		}
+	}
+	if err := rows.Err(); err != nil || ops < 10 {
+		t.Fatalf("EXPLAIN listed %d instructions (err %v)", ops, err)
+	}
+}
