@@ -108,17 +108,17 @@ func (s *Store) insertRows(ctx context.Context, tx *sql.Tx, recs []*Record, inse
 // markIDs marks the ids a query returned (one column) as inserted.
 func markIDs(rows *sql.Rows, err error, inserted map[string]bool) error {
 	if err != nil {
-		return fmt.Errorf("insert captures: %w", err)
+		return wrapInsert(err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var id string
 		if err := rows.Scan(&id); err != nil {
-			return fmt.Errorf("insert captures: %w", err)
+			return wrapInsert(err)
 		}
 		inserted[id] = true
 	}
-	return rows.Err()
+	return wrapInsert(rows.Err())
 }
 
 // writePlaceholders writes one row's parameters. SQLite gets anonymous "?"
