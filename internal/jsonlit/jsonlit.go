@@ -37,22 +37,46 @@ func IsKey[T ~string | ~[]byte](doc T, end int) bool {
 
 // MapValues returns doc with every string value (not key) literal lit,
 // quotes included, replaced by value(lit); everything else is copied byte
-// for byte.
+// for byte. A document whose literals all stay as they were is returned as
+// it is when T is a byte slice (so the result may share doc's memory) and
+// converted once when T is a string; the copy is made, run by run between
+// literals, only once value changes one.
 func MapValues[T ~string | ~[]byte](doc T, value func(lit T) T) []byte {
-	out := make([]byte, 0, len(doc))
+	var out []byte
+	copied := 0 // doc[:copied] is in out
 	for i := 0; i < len(doc); {
-		if doc[i] != '"' {
-			out = append(out, doc[i])
-			i++
+		q := indexQuote(doc, i)
+		if q < 0 {
+			break
+		}
+		end := StringEnd(doc, q)
+		i = end
+		if IsKey(doc, end) {
 			continue
 		}
-		end := StringEnd(doc, i)
-		lit := doc[i:end]
-		if !IsKey(doc, end) {
-			lit = value(lit)
+		lit := doc[q:end]
+		red := value(lit)
+		if len(red) == len(lit) && string(red) == string(lit) {
+			continue
 		}
-		out = append(out, lit...)
-		i = end
+		if out == nil {
+			out = make([]byte, 0, len(doc)+len(red)-len(lit))
+		}
+		out = append(append(out, doc[copied:q]...), red...)
+		copied = end
 	}
-	return out
+	if out == nil {
+		return []byte(doc)
+	}
+	return append(out, doc[copied:]...)
+}
+
+// indexQuote is the index of the first '"' in doc at or after from, or -1.
+func indexQuote[T ~string | ~[]byte](doc T, from int) int {
+	for i := from; i < len(doc); i++ {
+		if doc[i] == '"' {
+			return i
+		}
+	}
+	return -1
 }

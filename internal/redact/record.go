@@ -10,6 +10,7 @@ import (
 	"github.com/fledgling-ai/fledgling/internal/capture"
 	"github.com/fledgling-ai/fledgling/internal/jsonlit"
 	"github.com/fledgling-ai/fledgling/internal/openai"
+	"github.com/tidwall/gjson"
 )
 
 // Redact returns a copy of rec with secrets and patterns removed from every
@@ -105,26 +106,23 @@ func (r *Redactor) JSON(doc []byte) []byte {
 	if len(doc) == 0 || !r.mightMatch(doc) {
 		return doc
 	}
-	if !json.Valid(doc) {
+	if !gjson.ValidBytes(doc) { // as strict as json.Valid (FuzzValidityAgreesWithEncodingJSON), 3x faster
 		return r.Bytes(doc)
 	}
 	return jsonlit.MapValues(doc, r.literal)
 }
 
 // literal redacts one JSON string literal (quotes included). A literal
-// without escapes that matches nothing as raw bytes is left as it is
-// without decoding it; one without escapes whose redaction needs none is
-// redacted in place of its bytes, which is what decoding, redacting and
-// encoding it would give.
+// without escapes, in valid UTF-8, is redacted on its bytes, without
+// decoding it, when its redaction needs no escape either: that is what
+// decoding, redacting and encoding it would give. Most literals match
+// nothing and come back as they were, after one pass of the patterns.
 func (r *Redactor) literal(lit []byte) []byte {
-	if bytes.IndexByte(lit, '\\') >= 0 {
-		return r.literalDecoded(lit)
-	}
-	if !r.matchesAny(lit) {
-		return lit
+	if len(lit) < 2 || lit[len(lit)-1] != '"' { // unclosed: only in invalid JSON, which JSON redacts as bytes
+		return r.Bytes(lit)
 	}
 	inner := lit[1 : len(lit)-1]
-	if !utf8.Valid(inner) {
+	if bytes.IndexByte(inner, '\\') >= 0 || !utf8.Valid(inner) {
 		return r.literalDecoded(lit)
 	}
 	red := r.Bytes(inner) // Bytes returns new bytes when it changes any, never writing into its input

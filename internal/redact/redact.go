@@ -38,7 +38,7 @@ func (p pattern) match(b []byte) bool {
 		return false
 	}
 	if p.windows != nil {
-		_, _, ok := p.windows.find(p.re, b, 0)
+		_, _, ok := p.windows.find(b, 0)
 		return ok
 	}
 	return p.re.Match(b)
@@ -47,7 +47,7 @@ func (p pattern) match(b []byte) bool {
 // replace is p.re.ReplaceAll(b, repl), b itself when nothing matched.
 func (p pattern) replace(b, repl []byte) []byte {
 	if p.windows != nil && bytes.IndexByte(repl, '$') < 0 {
-		return p.windows.replaceAll(p.re, b, repl)
+		return p.windows.replaceAll(b, repl)
 	}
 	if p.match(b) {
 		return p.re.ReplaceAll(b, repl)

@@ -15,6 +15,7 @@ import (
 	"github.com/fledgling-ai/fledgling/internal/capture"
 	"github.com/fledgling-ai/fledgling/internal/config"
 	"github.com/fledgling-ai/fledgling/internal/openai"
+	"github.com/tidwall/gjson"
 )
 
 func TestRedactAppliesPatternsAndSecretsToEveryContentField(t *testing.T) {
@@ -127,10 +128,10 @@ func FuzzEmailWindowsMatchTheRegexp(f *testing.F) {
 	repl := []byte("[REDACTED]")
 	f.Fuzz(func(t *testing.T, s string) {
 		b := []byte(s)
-		if got, want := emailWindows.replaceAll(re, b, repl), re.ReplaceAll(b, repl); !bytes.Equal(got, want) {
+		if got, want := emailWindows.replaceAll(b, repl), re.ReplaceAll(b, repl); !bytes.Equal(got, want) {
 			t.Fatalf("%q: windows give %q, regexp %q", s, got, want)
 		}
-		_, _, ok := emailWindows.find(re, b, 0)
+		_, _, ok := emailWindows.find(b, 0)
 		if ok != re.Match(b) {
 			t.Fatalf("%q: windows match %v, regexp %v", s, ok, !ok)
 		}
@@ -155,6 +156,21 @@ func FuzzLiteralRawPathMatchesDecoding(f *testing.F) {
 		}
 		if got, want := r.literal(lit), r.literalDecoded(lit); !bytes.Equal(got, want) {
 			t.Fatalf("literal %q, replacement %q: raw path %q, decoded %q", lit, repl, got, want)
+		}
+	})
+}
+
+// JSON walks the literals of a document only when gjson finds it valid, and
+// redacts anything else as plain bytes: gjson must accept no document that
+// encoding/json rejects (or content outside literals could escape).
+func FuzzValidityAgreesWithEncodingJSON(f *testing.F) {
+	for _, s := range []string{`{"a":"b"}`, `[1,2.5e3,-0]`, `"\u00e9"`, "\"\xff\"", `{"a":01}`, `"\x"`, "\"a\tb\"", `[1,]`,
+		`{"a":1,}`, ` {"a" : [true,false,null]} `, `1e`, `-`, `"\ud800"`, `{"a" "b"}`, `["a" ops@example.com]`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if a, b := gjson.Valid(s), json.Valid([]byte(s)); a != b {
+			t.Fatalf("%q: gjson.Valid %v, json.Valid %v", s, a, b)
 		}
 	})
 }
