@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/tidwall/gjson"
+
+	"github.com/fledgling-ai/fledgling/internal/jsonlit"
 )
 
 // ToolCall is one function call the assistant asked for.
@@ -55,29 +57,40 @@ func ParseChatResponse(body []byte) (Message, error) {
 }
 
 // AssistantJSON renders m as an OpenAI assistant message object (for
-// fine-tuning datasets and trace outputs).
+// fine-tuning datasets and trace outputs): role, content (null when there
+// are tool calls and no text) and tool calls. It writes the bytes
+// json.Marshal would (TestAssistantJSONMatchesJSONMarshal), without
+// reflection: trace building renders one per call.
 func (m Message) AssistantJSON() json.RawMessage {
-	type fn struct {
-		Name      string `json:"name"`
-		Arguments string `json:"arguments"`
-	}
-	type call struct {
-		ID       string `json:"id,omitempty"`
-		Type     string `json:"type"`
-		Function fn     `json:"function"`
-	}
-	out := struct {
-		Role      string  `json:"role"`
-		Content   *string `json:"content"`
-		ToolCalls []call  `json:"tool_calls,omitempty"`
-	}{Role: "assistant"}
-	if m.Content != "" || len(m.ToolCalls) == 0 {
-		c := m.Content
-		out.Content = &c
-	}
+	n := 48 + len(m.Content)
 	for _, tc := range m.ToolCalls {
-		out.ToolCalls = append(out.ToolCalls, call{ID: tc.ID, Type: "function", Function: fn{tc.Name, tc.Arguments}})
+		n += 64 + len(tc.ID) + len(tc.Name) + len(tc.Arguments)
 	}
-	b, _ := json.Marshal(out)
-	return b
+	b := append(make([]byte, 0, n), `{"role":"assistant","content":`...)
+	if m.Content != "" || len(m.ToolCalls) == 0 {
+		b = jsonlit.AppendString(b, m.Content)
+	} else {
+		b = append(b, "null"...)
+	}
+	if len(m.ToolCalls) > 0 {
+		b = append(b, `,"tool_calls":[`...)
+		for i, tc := range m.ToolCalls {
+			b = appendToolCall(b, i, tc)
+		}
+		b = append(b, ']')
+	}
+	return append(b, '}')
+}
+
+// appendToolCall appends the i-th tool call of an assistant message.
+func appendToolCall(b []byte, i int, tc ToolCall) []byte {
+	if i > 0 {
+		b = append(b, ',')
+	}
+	b = append(b, '{')
+	if tc.ID != "" {
+		b = append(jsonlit.AppendString(append(b, `"id":`...), tc.ID), ',')
+	}
+	b = jsonlit.AppendString(append(b, `"type":"function","function":{"name":`...), tc.Name)
+	return append(jsonlit.AppendString(append(b, `,"arguments":`...), tc.Arguments), '}', '}')
 }

@@ -101,3 +101,61 @@ func TestEncodeErrorEnvelope(t *testing.T) {
 		t.Fatalf("envelope %s", e.Raw)
 	}
 }
+
+// assistantJSONByMarshal is AssistantJSON as first written, through
+// json.Marshal: the reference for the hand-written encoder.
+func assistantJSONByMarshal(m Message) []byte {
+	type fn struct {
+		Name      string `json:"name"`
+		Arguments string `json:"arguments"`
+	}
+	type call struct {
+		ID       string `json:"id,omitempty"`
+		Type     string `json:"type"`
+		Function fn     `json:"function"`
+	}
+	out := struct {
+		Role      string  `json:"role"`
+		Content   *string `json:"content"`
+		ToolCalls []call  `json:"tool_calls,omitempty"`
+	}{Role: "assistant"}
+	if m.Content != "" || len(m.ToolCalls) == 0 {
+		c := m.Content
+		out.Content = &c
+	}
+	for _, tc := range m.ToolCalls {
+		out.ToolCalls = append(out.ToolCalls, call{ID: tc.ID, Type: "function", Function: fn{tc.Name, tc.Arguments}})
+	}
+	b, _ := json.Marshal(out)
+	return b
+}
+
+func TestAssistantJSONMatchesJSONMarshal(t *testing.T) {
+	odd := []string{"", "Paris.", `{"city":"Lyon"}`, "<b>&amp;</b>", "line\nbreak\t\"q\" \\", "\u2028\u2029 é 日本", "bad \xff\xfe utf8", "\x00\x1f\x7f"}
+	msgs := []Message{{}, {Content: "Paris."}}
+	for i, s := range odd {
+		msgs = append(msgs, Message{Content: s},
+			Message{ToolCalls: []ToolCall{{ID: s, Name: odd[(i+1)%len(odd)], Arguments: odd[(i+2)%len(odd)]}}},
+			Message{Content: s, ToolCalls: []ToolCall{{Name: "a"}, {ID: "call_1", Name: s, Arguments: s}}})
+	}
+	for _, m := range msgs {
+		if got, want := string(m.AssistantJSON()), string(assistantJSONByMarshal(m)); got != want {
+			t.Fatalf("AssistantJSON(%+v)\n got %s\nwant %s", m, got, want)
+		}
+	}
+}
+
+func FuzzAssistantJSONMatchesJSONMarshal(f *testing.F) {
+	f.Add("Paris.", "", "", "", false)
+	f.Add("", "call_1", "get_weather", `{"city":"Paris"}`, true)
+	f.Add("<&>", "\xff", "\u2028", "\x00", true)
+	f.Fuzz(func(t *testing.T, content, id, name, args string, call bool) {
+		m := Message{Content: content}
+		if call {
+			m.ToolCalls = []ToolCall{{ID: id, Name: name, Arguments: args}, {Name: args, Arguments: name}}
+		}
+		if got, want := string(m.AssistantJSON()), string(assistantJSONByMarshal(m)); got != want {
+			t.Fatalf("AssistantJSON(%+v)\n got %s\nwant %s", m, got, want)
+		}
+	})
+}
