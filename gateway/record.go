@@ -12,12 +12,26 @@ import (
 	"github.com/fledgling-ai/fledgling/internal/openai"
 )
 
-// finish builds the call's record and hands it to the collaborators off the
-// response path. The record carries its redaction (Redactor.Redact) unrun:
-// telemetry and capture apply it, once, where they build spans and store
-// records, on the idle-priority thread (capture.Record.Redacted); the
-// shadow tee uses the original (a replay must send the candidate exactly
-// what the primary saw).
+// finish builds the call's record and gives it to the collaborators. It
+// runs in the handler once the answer has left (sendNow flushed it, or the
+// stream's last event), and only records metrics and queues: telemetry
+// queues the call for its spans, the capture writer the record, the shadow
+// tee a replay, each in a bounded queue that counts what it drops. The
+// record carries its redaction (Redactor.Redact) unrun: telemetry and
+// capture apply it, once, where they build spans and store records, on the
+// idle-priority thread (capture.Record.Redacted); the shadow tee uses the
+// original (a replay must send the candidate exactly what the primary saw).
+//
+// Until the thirteenth session this work went to hand-off workers behind a
+// queue, which woke after a 1 ms settle time: when it included redaction
+// and span building, running it in the handler had delayed the next answers
+// more than a worker's wake-ups did. Now that it only queues (a few µs),
+// the workers' wake-ups were the larger cost: back to back, telemetry
+// without span destination or capture (metrics and the hand-off alone)
+// added +16 … +27 % to the median call and +25 … +40 µs of CPU a call with
+// the workers, −1 … +10 % and +4 … +16 µs in the handler; tracing + capture
+// added +10 … +30 % at p99 with the workers against −1 … +22 % here (6
+// alternated pairs; docs/capture-overhead.md).
 func (c *call) finish() {
 	rec := c.record()
 	c.logCall(rec)
@@ -28,27 +42,32 @@ func (c *call) finish() {
 	if o.Redactor != nil {
 		rec.DeferRedaction(o.Redactor.Redact)
 	}
-	ctx := context.WithoutCancel(c.ctx)
-	decision, routed := c.decision, c.routed
-	c.s.handoff.submit(func() {
-		defer func() {
-			if v := recover(); v != nil {
-				c.s.log.Error("panic handing off a record", "request_id", rec.ID, "panic", v, "stack", string(debug.Stack()))
-			}
-		}()
-		if o.Telemetry != nil {
-			o.Telemetry.Finish(ctx, rec)
+	c.s.inflight.Add(1)
+	defer c.s.inflight.Done()
+	defer func() {
+		if v := recover(); v != nil {
+			c.s.log.Error("panic handing off a record", "request_id", rec.ID, "panic", v, "stack", string(debug.Stack()))
 		}
-		if !routed {
-			return // rejected before routing: traced, not captured
-		}
-		if o.Recorder != nil {
-			o.Recorder.Record(rec)
-		}
-		if o.Tee != nil {
-			o.Tee.Duplicate(ctx, rec, decision)
-		}
-	})
+	}()
+	c.handOff(context.WithoutCancel(c.ctx), rec)
+}
+
+// handOff gives the finished call to telemetry, the capture writer and the
+// shadow tee.
+func (c *call) handOff(ctx context.Context, rec *capture.Record) {
+	o := c.s.o
+	if o.Telemetry != nil {
+		o.Telemetry.Finish(ctx, rec)
+	}
+	if !c.routed {
+		return // rejected before routing: traced, not captured
+	}
+	if o.Recorder != nil {
+		o.Recorder.Record(rec)
+	}
+	if o.Tee != nil {
+		o.Tee.Duplicate(ctx, rec, c.decision)
+	}
 }
 
 // record fills the complete capture.Record of the call.

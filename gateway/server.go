@@ -50,10 +50,6 @@ type Options struct {
 	// Registry is served at /metrics.
 	Registry *prometheus.Registry
 	Logger   *slog.Logger
-	// HandoffSettle is how long a background worker woken by a finished
-	// call waits before it starts (see handoff). 0 means
-	// DefaultHandoffSettle; negative starts at once.
-	HandoffSettle time.Duration
 }
 
 // Server is the gateway's HTTP handler.
@@ -62,9 +58,8 @@ type Server struct {
 	log      *slog.Logger
 	rt       atomic.Pointer[runtime]
 	engine   *gin.Engine
-	breakers sync.Map // public model name → *provider.Breaker
-	inflight sync.WaitGroup
-	handoff  *handoff
+	breakers sync.Map       // public model name → *provider.Breaker
+	inflight sync.WaitGroup // calls handing off their record (finish)
 	draining atomic.Bool
 	started  time.Time
 }
@@ -75,7 +70,6 @@ func New(o Options) (*Server, error) {
 		return nil, errors.New("gateway: Config and Router are required")
 	}
 	s := &Server{o: o, log: o.Logger, started: time.Now()}
-	s.handoff = newHandoff(&s.inflight, o.HandoffSettle)
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -111,14 +105,6 @@ func (s *Server) Wait(ctx context.Context) error {
 		return ctx.Err()
 	}
 }
-
-// HandoffDepth is the number of finished calls waiting for a background
-// worker; HandoffOverflow counts those that found the queue full and ran on
-// a goroutine of their own (none is ever dropped).
-func (s *Server) HandoffDepth() int { return s.handoff.Depth() }
-
-// HandoffOverflow: see HandoffDepth.
-func (s *Server) HandoffOverflow() uint64 { return s.handoff.Overflow() }
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }

@@ -35,7 +35,7 @@ var (
 	captureRates = flag.String("capture-rates", "1000,0", "capture section: comma-separated loads in req/s, 0 for back to back")
 	captureCalls = flag.Int("capture-calls", 0, "capture section: calls per setup and load (default 2000; -quick 300)")
 	captureParts = flag.String("capture-parts", "overhead,breakdown,throughput", "capture section: which parts to run")
-	captureVars  = flag.String("capture-variants", "off,on,normalprio,aa", "capture section, overhead: gateways to compare (off, on, atonce, tracing, nodest, capture, normalprio, infinish, idleload, extload, aa)")
+	captureVars  = flag.String("capture-variants", "off,on,normalprio,aa", "capture section, overhead: gateways to compare (off, on, tracing, nodest, capture, normalprio, infinish, idleload, extload, aa)")
 )
 
 // runCaptureBench measures (1) what tracing + capture add to the gateway,
@@ -380,13 +380,12 @@ type capVariant int
 const (
 	capOff           capVariant = iota // no telemetry, redaction or capture
 	capOn                              // all three, as shipped
-	capOnAtOnce                        // all three, background work started at once
 	capTracing                         // redaction and tracing, no capture
 	capCapture                         // redaction and capture, no tracing
 	capOffAgain                        // a second "off" gateway: the A/A control, what noise alone gives
 	capNormalPrio                      // all three, background work at normal CPU priority
 	capNoDest                          // redaction and telemetry with no span destination (metrics only), no capture
-	capSpansInFinish                   // all three, spans built on the hand-off workers instead of the export goroutine
+	capSpansInFinish                   // all three, spans built in Finish (in the handler, after the answer) instead of on the export goroutine
 	capIdleLoad                        // "off", plus a synthetic load on an idle-priority goroutine while its calls run
 	capExtLoad                         // "off", plus the same load in a process of its own while its calls run
 )
@@ -396,7 +395,6 @@ const (
 var capVariants = [...]struct{ flag, label string }{
 	capOff:           {"off", "gateway, tracing+capture off"},
 	capOn:            {"on", "gateway, tracing+capture on"},
-	capOnAtOnce:      {"atonce", "  on, background at once"},
 	capTracing:       {"tracing", "  on, tracing only"},
 	capCapture:       {"capture", "  on, capture only"},
 	capOffAgain:      {"aa", "  off again (A/A control)"},
@@ -468,9 +466,6 @@ func capGateway(ctx context.Context, cfg *config.Config, v capVariant) (capSetup
 	}
 	o := gateway.Options{Config: cfg, Router: router.New(table), Logger: log}
 	name := capVariants[v].label
-	if v == capOnAtOnce {
-		o.HandoffSettle = -1
-	}
 	var closers []func()
 	flush := func() {}
 	if on {

@@ -113,7 +113,6 @@ func (s *services) build(ctx context.Context) error {
 	}
 	// Finished calls waiting for a background worker; a full queue runs the
 	// call on a goroutine of its own, so this queue never drops.
-	s.metrics.RegisterQueue("handoff", s.gateway.HandoffDepth, func() uint64 { return 0 })
 	return s.restoreTrainedCandidates(ctx)
 }
 
