@@ -27,10 +27,10 @@ type Server struct {
 	// computes for milliseconds at a time: building and encoding spans for
 	// export, and SQLite capture writes. "idle" (default) runs it, one piece
 	// at a time, on one Linux thread of the SCHED_IDLE class, which gives way
-	// at once to any thread that serves a request (the per-call hand-off
-	// stays at normal priority: its jobs are short, and a processor handed to
-	// a descheduled idle thread on every call cost more than it saved;
-	// PostgreSQL capture writes too: their work runs in the database server).
+	// at once to any thread that serves a request (the per-call hand-off,
+	// which only queues, runs in the handler after the answer; PostgreSQL
+	// capture writes stay at normal priority: their work runs in the
+	// database server).
 	// When that thread waits for a CPU for more than half of a quarter second
 	// (other processes keep the machine busy), it goes back to normal priority
 	// for a minute, doubled each time
