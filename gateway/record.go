@@ -22,16 +22,13 @@ import (
 // idle-priority thread (capture.Record.Redacted); the shadow tee uses the
 // original (a replay must send the candidate exactly what the primary saw).
 //
-// Until the thirteenth session this work went to hand-off workers behind a
-// queue, which woke after a 1 ms settle time: when it included redaction
-// and span building, running it in the handler had delayed the next answers
-// more than a worker's wake-ups did. Now that it only queues (a few µs),
-// the workers' wake-ups were the larger cost: back to back, telemetry
-// without span destination or capture (metrics and the hand-off alone)
-// added +16 … +27 % to the median call and +25 … +40 µs of CPU a call with
-// the workers, −1 … +10 % and +4 … +16 µs in the handler; tracing + capture
-// added +10 … +30 % at p99 with the workers against −1 … +22 % here (6
-// alternated pairs; docs/capture-overhead.md).
+// Until the thirteenth session this went to hand-off workers woken after
+// a 1 ms settle time, built when finishing a call meant redaction and span
+// building. Now that it only queues (a few µs), their wake-ups cost more
+// than they saved: back to back, metrics and the hand-off alone added
+// +22 … +27 % to the median call and +29 … +40 µs of CPU a call through
+// the workers, −1 … +10 % and +4 … +16 µs here (docs/capture-overhead.md,
+// thirteenth session).
 func (c *call) finish() {
 	rec := c.record()
 	c.logCall(rec)

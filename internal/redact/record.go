@@ -7,10 +7,11 @@ import (
 	"slices"
 	"unicode/utf8"
 
+	"github.com/tidwall/gjson"
+
 	"github.com/fledgling-ai/fledgling/internal/capture"
 	"github.com/fledgling-ai/fledgling/internal/jsonlit"
 	"github.com/fledgling-ai/fledgling/internal/openai"
-	"github.com/tidwall/gjson"
 )
 
 // Redact returns a copy of rec with secrets and patterns removed from every

@@ -189,22 +189,9 @@ func (r *Redactor) active() bool {
 	return len(r.patterns()) > 0 || len(r.secrets) > 0 || len(r.hashes) > 0
 }
 
-// matchesAny reports whether raw bytes contain a secret or a pattern match;
-// when they do not, the JSON walk is skipped entirely.
-func (r *Redactor) matchesAny(b []byte) bool {
-	if r.Secrets(b) || r.hasHashed(b) {
-		return true
-	}
-	for _, p := range r.patterns() {
-		if p.match(b) {
-			return true
-		}
-	}
-	return false
-}
-
-// mightMatch is matchesAny with the patterns' cheap prefilters standing in
-// for their regular expressions: the per-string check runs those later.
+// mightMatch reports whether b may hold something to redact: a secret, or
+// text that passes a pattern's cheap prefilter (a pattern without one always
+// may). When it may not, a document's literals are not walked at all.
 func (r *Redactor) mightMatch(b []byte) bool {
 	if r.Secrets(b) || r.hasHashed(b) {
 		return true
