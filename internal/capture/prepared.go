@@ -71,7 +71,7 @@ func (p *preparedInserts) close() {
 // alone. With 16 KiB pages a batch's copies passed the 64 KiB SQLite keeps
 // in memory and went to a temporary file opened, written and closed on every
 // batch: a quarter of the writer's pwrite calls
-// (TestSQLiteInsertCannotAbortMidway; README, Capture store).
+// (TestSQLiteInsertCannotAbortMidway; docs/capture-overhead.md, twelfth session).
 func insertStatement(d store.Dialect, n int) string {
 	var q strings.Builder
 	q.Grow(64 + n*60)
