@@ -9,7 +9,6 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/fledgling-ai/fledgling/internal/capture"
@@ -17,10 +16,10 @@ import (
 )
 
 // clientSpan emits the CLIENT span of one upstream attempt, post hoc, with
-// the attempt's own start and end times.
-func (t *Telemetry) clientSpan(srv *serverState, rec *capture.Record, d *callDesc, c *content, a capture.Attempt, idx int, final bool) {
+// the attempt's own start and end times, built in scr.
+func (t *Telemetry) clientSpan(scr *spanScratch, srv *serverState, rec *capture.Record, d *callDesc, c *content, a capture.Attempt, idx int, final bool) {
 	reqModel := firstNonEmpty(a.UpstreamModel, a.Model, d.requestModel)
-	attrs := t.attemptAttrs(rec, d, a, reqModel, idx, final)
+	attrs := t.attemptAttrs(scr.attrs[:0], rec, d, a, reqModel, idx, final)
 	attrs = append(attrs, d.request...)
 	attrs = append(attrs, d.trace...)
 	attrs = appendNonEmpty(attrs, keyLFInput, c.lfInput)
@@ -52,33 +51,10 @@ func (t *Telemetry) clientSpan(srv *serverState, rec *capture.Record, d *callDes
 	if failed {
 		st = sdktrace.Status{Code: codes.Error, Description: msg}
 	}
-	t.emitEnded(srv.sc, trace.SpanContext{}, trace.SpanKindClient, d.operation+" "+reqModel, start, start.Add(a.Duration), attrs, st)
-}
-
-// emitEnded hands a span, complete when it is built, straight to the span
-// processors. Fledgling writes its spans once the call is over, so the
-// SDK's live-span machinery (a recording span, a copy of the attributes,
-// their de-duplication and the snapshot at End) would only copy them three
-// times: it was the largest cost of tracing a call, and it ran on the
-// request path for the SERVER span. What the processors receive is what the
-// SDK would have given them: the parent's trace and state, sampled (the
-// provider samples always), Fledgling's instrumentation scope and resource,
-// and attributes without duplicate keys (TestFinishedSpansHaveNoDuplicateKeys,
-// and the official exporter's encoding of them is checked against ours).
-// sc is the span's own context; when it is empty, a new span id in the
-// parent's trace is used. The SDK's attribute limits (OTEL_SPAN_ATTRIBUTE_*)
-// are not applied; content is bounded by telemetry.max_content_bytes.
-func (t *Telemetry) emitEnded(parent, sc trace.SpanContext, kind trace.SpanKind, name string, start, end time.Time, attrs []attribute.KeyValue, st sdktrace.Status) {
-	if !sc.IsValid() {
-		sc = trace.NewSpanContext(trace.SpanContextConfig{TraceID: parent.TraceID(), SpanID: newSpanID(),
-			TraceFlags: trace.FlagsSampled, TraceState: parent.TraceState()})
-	}
-	span := tracetest.SpanStub{Name: name, SpanContext: sc, Parent: parent, SpanKind: kind,
-		StartTime: start, EndTime: end, Attributes: attrs, Status: st, Resource: t.res,
-		InstrumentationScope: t.scope}.Snapshot()
-	for _, p := range t.processors {
-		p.OnEnd(span)
-	}
+	scr.attrs = attrs
+	scr.span = builtSpan{parent: srv.sc, kind: trace.SpanKindClient, name: d.operation + " " + reqModel,
+		start: start, end: start.Add(a.Duration), attrs: attrs, status: st}
+	t.emitEnded(&scr.span)
 }
 
 // newSpanID is a random, non-zero span id, as the SDK's generator makes.
@@ -100,13 +76,12 @@ func newTraceID() trace.TraceID {
 	return id
 }
 
-func (t *Telemetry) attemptAttrs(rec *capture.Record, d *callDesc, a capture.Attempt, reqModel string, idx int, final bool) []attribute.KeyValue {
+func (t *Telemetry) attemptAttrs(attrs []attribute.KeyValue, rec *capture.Record, d *callDesc, a capture.Attempt, reqModel string, idx int, final bool) []attribute.KeyValue {
 	info := t.provider(firstNonEmpty(a.Provider, rec.Provider))
 	lfType := "generation"
 	if rec.Kind == capture.KindEmbedding {
 		lfType = "embedding"
 	}
-	attrs := make([]attribute.KeyValue, 0, 32+len(d.request)+len(d.trace))
 	attrs = append(attrs, attribute.String(keyOperation, d.operation), attribute.String(keyProvider, info.name),
 		attribute.String(keyRequestModel, reqModel), attribute.String(keyPublicModel, a.Model),
 		attribute.Int(keyAttemptIndex, idx), attribute.Int(keyAttemptRetry, a.Retry),

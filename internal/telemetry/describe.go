@@ -175,15 +175,14 @@ func stringList(v gjson.Result) []string {
 // traceAttrs are the trace-level attributes (Langfuse wants them on every
 // span). User, session, tags and metadata come from the record, falling back
 // to the request body (user / safety_identifier, metadata) and to the
-// X-Fledgling-* headers read at Start.
-func traceAttrs(rec *capture.Record, body fields, hdr headerHints, env, release string) []attribute.KeyValue {
+// X-Fledgling-* headers read at Start. They are appended to attrs.
+func traceAttrs(attrs []attribute.KeyValue, rec *capture.Record, body fields, hdr headerHints, env, release string) []attribute.KeyValue {
 	user := firstNonEmpty(rec.User, hdr.user, body.Get("user").String(), body.Get("safety_identifier").String())
 	session := firstNonEmpty(rec.Session, hdr.session, body.Get("metadata.session_id").String())
 	name := rec.Route
 	if name == "" {
 		name = "fledgling " + string(rec.Kind)
 	}
-	attrs := make([]attribute.KeyValue, 0, 13+len(rec.Metadata))
 	attrs = append(attrs, attribute.String(keyLFTraceName, name), attribute.String(keyLFEnvironment, env),
 		attribute.String(keyRoute, rec.Route), attribute.String(keyRequestID, rec.ID))
 	if rec.UpstreamRequestID != "" {

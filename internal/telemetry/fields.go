@@ -17,11 +17,10 @@ type fields []field
 
 type field struct{ key, raw string }
 
-// topFields indexes body, which must not change while the fields or any
-// string read from them are in use (a record's body never does): the
-// values point into it rather than into a copy.
-func topFields(body []byte) fields {
-	f := make(fields, 0, 12)
+// topFields indexes body into f (reused), and body must not change while
+// the fields or any string read from them are in use (a record's body never
+// does): the values point into it rather than into a copy.
+func topFields(f fields, body []byte) fields {
 	gjson.Parse(unsafe.String(unsafe.SliceData(body), len(body))).ForEach(func(k, v gjson.Result) bool {
 		f = append(f, field{k.String(), v.Raw})
 		return true

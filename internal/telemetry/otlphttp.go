@@ -31,9 +31,8 @@ type otlpHTTP struct {
 }
 
 type exportBufs struct {
-	raw []byte
-	gz  bytes.Buffer
-	zw  *gzip.Writer
+	gz bytes.Buffer
+	zw *gzip.Writer
 }
 
 // maxPooledBytes bounds the buffers kept between batches.
@@ -51,7 +50,7 @@ func (e *otlpHTTP) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpa
 	if len(spans) == 0 {
 		return nil
 	}
-	body, release, err := e.encodeBatch(spans)
+	body, release, err := e.encodeParts(appendExportRequest(nil, spans))
 	defer release()
 	if err != nil {
 		return err
@@ -59,20 +58,22 @@ func (e *otlpHTTP) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpa
 	return e.send(ctx, body)
 }
 
-// encodeBatch encodes spans into the exporter's buffers and holds them, and
-// the exporter, until release: batches are encoded and sent one at a time.
-func (e *otlpHTTP) encodeBatch(spans []sdktrace.ReadOnlySpan) (body []byte, release func(), err error) {
+// encodeParts compresses the concatenation of parts (an encoded
+// ExportTraceServiceRequest) into the exporter's buffers and holds them,
+// and the exporter, until release: batches are encoded and sent one at a
+// time.
+func (e *otlpHTTP) encodeParts(parts ...[]byte) (body []byte, release func(), err error) {
 	e.mu.Lock()
 	bufs := e.buffers()
 	release = func() {
 		e.release(bufs)
 		e.mu.Unlock()
 	}
-	body, err = bufs.encode(spans)
+	body, err = bufs.compress(parts)
 	return body, release, err
 }
 
-// sendBatch posts a body from encodeBatch, retrying as ExportSpans does.
+// sendBatch posts a body from encodeParts, retrying as ExportSpans does.
 func (e *otlpHTTP) sendBatch(ctx context.Context, body []byte) error {
 	if len(body) == 0 {
 		return nil
@@ -80,13 +81,15 @@ func (e *otlpHTTP) sendBatch(ctx context.Context, body []byte) error {
 	return e.send(ctx, body)
 }
 
-// encode writes the gzipped request into bufs.gz and returns it.
-func (bufs *exportBufs) encode(spans []sdktrace.ReadOnlySpan) ([]byte, error) {
-	bufs.raw = appendExportRequest(bufs.raw[:0], spans)
+// compress writes the gzipped concatenation of parts into bufs.gz and
+// returns it.
+func (bufs *exportBufs) compress(parts [][]byte) ([]byte, error) {
 	bufs.gz.Reset()
 	bufs.zw.Reset(&bufs.gz)
-	if _, err := bufs.zw.Write(bufs.raw); err != nil {
-		return nil, fmt.Errorf("compress spans: %w", err)
+	for _, part := range parts {
+		if _, err := bufs.zw.Write(part); err != nil {
+			return nil, fmt.Errorf("compress spans: %w", err)
+		}
 	}
 	if err := bufs.zw.Close(); err != nil {
 		return nil, fmt.Errorf("compress spans: %w", err)
@@ -104,7 +107,7 @@ func (e *otlpHTTP) buffers() *exportBufs {
 
 // release drops the buffers when an unusually large batch grew them.
 func (e *otlpHTTP) release(bufs *exportBufs) {
-	if cap(bufs.raw) > maxPooledBytes || bufs.gz.Cap() > maxPooledBytes {
+	if bufs.gz.Cap() > maxPooledBytes {
 		e.bufs = nil
 	}
 }

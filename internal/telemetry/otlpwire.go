@@ -2,6 +2,7 @@ package telemetry
 
 import (
 	"math"
+	"time"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
@@ -165,18 +166,39 @@ func appendScopeSpans(b []byte, sg scopeGroup) []byte {
 		b = endMsg(b, sc)
 	}
 	for _, s := range sg.spans {
-		b = appendSpan(b, s)
+		b = appendSpan(b, s, nil)
 	}
 	b = appendString(b, 3, sg.scope.SchemaURL)
 	return endMsg(b, ss)
+}
+
+// spanData is what a span's encoding reads: the SDK's read-only spans
+// provide it, and so do the spans Fledgling builds (builtSpan), which are
+// encoded as they are built, with no snapshot in between.
+type spanData interface {
+	SpanContext() trace.SpanContext
+	Parent() trace.SpanContext
+	Name() string
+	SpanKind() trace.SpanKind
+	StartTime() time.Time
+	EndTime() time.Time
+	Attributes() []attribute.KeyValue
+	DroppedAttributes() int
+	Events() []sdktrace.Event
+	DroppedEvents() int
+	Links() []sdktrace.Link
+	DroppedLinks() int
+	Status() sdktrace.Status
 }
 
 // appendSpan: Span{trace_id = 1, span_id = 2, trace_state = 3,
 // parent_span_id = 4, name = 5, kind = 6, start_time_unix_nano = 7,
 // end_time_unix_nano = 8, attributes = 9, dropped_attributes_count = 10,
 // events = 11, dropped_events_count = 12, links = 13,
-// dropped_links_count = 14, status = 15, flags = 16}.
-func appendSpan(b []byte, s sdktrace.ReadOnlySpan) []byte {
+// dropped_links_count = 14, status = 15, flags = 16}, as
+// ScopeSpans.spans (field 2). Attributes whose key is in drop are left out,
+// as if the span never had them.
+func appendSpan(b []byte, s spanData, drop map[string]bool) []byte {
 	b, sp := beginMsg(b, 2)
 	sc := s.SpanContext()
 	tid, sid := sc.TraceID(), sc.SpanID()
@@ -191,7 +213,9 @@ func appendSpan(b []byte, s sdktrace.ReadOnlySpan) []byte {
 	b = appendFixed64(b, 7, unixNano(s.StartTime().UnixNano()))
 	b = appendFixed64(b, 8, unixNano(s.EndTime().UnixNano()))
 	for _, kv := range s.Attributes() {
-		b = appendKeyValue(b, 9, kv)
+		if !drop[string(kv.Key)] {
+			b = appendKeyValue(b, 9, kv)
+		}
 	}
 	b = appendUvarint(b, 10, uint64(clampCount(s.DroppedAttributes())))
 	for _, e := range s.Events() {
@@ -251,8 +275,21 @@ func appendLink(b []byte, l sdktrace.Link) []byte {
 	return endMsg(b, at)
 }
 
-// appendKeyValue: KeyValue{key = 1, value = 2}.
+// appendKeyValue: KeyValue{key = 1, value = 2}. A scalar value's size is
+// known before it is written, so its length prefixes are written first;
+// only arrays and maps are written into a reserved gap and moved back
+// (moving a long string value twice was a third of encoding a span).
 func appendKeyValue(b []byte, field protowire.Number, kv attribute.KeyValue) []byte {
+	if n, ok := scalarSize(kv.Value); ok {
+		kvLen := n + protowire.SizeTag(2) + protowire.SizeVarint(uint64(n))
+		if kv.Key != "" {
+			kvLen += protowire.SizeTag(1) + protowire.SizeBytes(len(kv.Key))
+		}
+		b = protowire.AppendVarint(protowire.AppendTag(b, field, protowire.BytesType), uint64(kvLen))
+		b = appendString(b, 1, string(kv.Key))
+		b = protowire.AppendVarint(protowire.AppendTag(b, 2, protowire.BytesType), uint64(n))
+		return appendScalar(b, kv.Value)
+	}
 	b, at := beginMsg(b, field)
 	b = appendString(b, 1, string(kv.Key))
 	b = appendAnyValue(b, 2, kv.Value)
@@ -265,14 +302,8 @@ func appendKeyValue(b []byte, field protowire.Number, kv attribute.KeyValue) []b
 func appendAnyValue(b []byte, field protowire.Number, v attribute.Value) []byte {
 	b, at := beginMsg(b, field)
 	switch v.Type() {
-	case attribute.STRING:
-		b = protowire.AppendString(protowire.AppendTag(b, 1, protowire.BytesType), v.AsString())
-	case attribute.BOOL:
-		b = protowire.AppendVarint(protowire.AppendTag(b, 2, protowire.VarintType), protowire.EncodeBool(v.AsBool()))
-	case attribute.INT64:
-		b = protowire.AppendVarint(protowire.AppendTag(b, 3, protowire.VarintType), uint64(v.AsInt64()))
-	case attribute.FLOAT64:
-		b = protowire.AppendFixed64(protowire.AppendTag(b, 4, protowire.Fixed64Type), math.Float64bits(v.AsFloat64()))
+	case attribute.STRING, attribute.BOOL, attribute.INT64, attribute.FLOAT64:
+		b = appendScalar(b, v)
 	case attribute.BYTESLICE:
 		b = appendBytes(b, 7, v.AsByteSlice())
 	case attribute.MAP:
@@ -289,6 +320,40 @@ func appendAnyValue(b []byte, field protowire.Number, v attribute.Value) []byte 
 		b = protowire.AppendString(protowire.AppendTag(b, 1, protowire.BytesType), "INVALID")
 	}
 	return endMsg(b, at)
+}
+
+// scalarSize is the size of the AnyValue message holding v, when v is a
+// scalar (or empty).
+func scalarSize(v attribute.Value) (int, bool) {
+	switch v.Type() {
+	case attribute.STRING:
+		return protowire.SizeTag(1) + protowire.SizeBytes(len(v.AsString())), true
+	case attribute.BOOL:
+		return protowire.SizeTag(2) + 1, true
+	case attribute.INT64:
+		return protowire.SizeTag(3) + protowire.SizeVarint(uint64(v.AsInt64())), true
+	case attribute.FLOAT64:
+		return protowire.SizeTag(4) + protowire.SizeFixed64(), true
+	case attribute.EMPTY:
+		return 0, true
+	}
+	return 0, false
+}
+
+// appendScalar writes the body of the AnyValue holding scalar v, exactly
+// scalarSize(v) bytes.
+func appendScalar(b []byte, v attribute.Value) []byte {
+	switch v.Type() {
+	case attribute.STRING:
+		return protowire.AppendString(protowire.AppendTag(b, 1, protowire.BytesType), v.AsString())
+	case attribute.BOOL:
+		return protowire.AppendVarint(protowire.AppendTag(b, 2, protowire.VarintType), protowire.EncodeBool(v.AsBool()))
+	case attribute.INT64:
+		return protowire.AppendVarint(protowire.AppendTag(b, 3, protowire.VarintType), uint64(v.AsInt64()))
+	case attribute.FLOAT64:
+		return protowire.AppendFixed64(protowire.AppendTag(b, 4, protowire.Fixed64Type), math.Float64bits(v.AsFloat64()))
+	}
+	return b
 }
 
 // appendArray: ArrayValue{values = 1} in AnyValue.array_value = 5.
@@ -352,4 +417,54 @@ func clampCount(n int) uint32 {
 		return 0
 	}
 	return uint32(min(int64(n), math.MaxUint32))
+}
+
+// envelope is what an ExportTraceServiceRequest holds around its spans when
+// they share one resource and one instrumentation scope, as all of
+// Fledgling's own spans do: encoded once, it lets spans encoded as they
+// were built (wireQueue) be sent without being read again.
+type envelope struct {
+	resource  []byte // ResourceSpans.resource, field and all; nil without one
+	resSchema []byte // ResourceSpans.schema_url
+	scope     []byte // ScopeSpans.scope
+	scSchema  []byte // ScopeSpans.schema_url
+}
+
+func newEnvelope(res *resource.Resource, sc instrumentation.Scope) envelope {
+	var e envelope
+	if res != nil {
+		var r int
+		e.resource, r = beginMsg(nil, 1)
+		for it := res.Iter(); it.Next(); {
+			e.resource = appendKeyValue(e.resource, 1, it.Attribute())
+		}
+		e.resource = endMsg(e.resource, r)
+	}
+	e.resSchema = appendString(nil, 3, res.SchemaURL())
+	if sc != (instrumentation.Scope{}) {
+		var at int
+		e.scope, at = beginMsg(nil, 1)
+		e.scope = appendString(e.scope, 1, sc.Name)
+		e.scope = appendString(e.scope, 2, sc.Version)
+		for it := sc.Attributes.Iter(); it.Next(); {
+			e.scope = appendKeyValue(e.scope, 3, it.Attribute())
+		}
+		e.scope = endMsg(e.scope, at)
+	}
+	e.scSchema = appendString(nil, 3, sc.SchemaURL)
+	return e
+}
+
+// wrap returns the bytes before and after spansLen bytes of encoded spans
+// (each a ScopeSpans.spans field) that make them an ExportTraceServiceRequest,
+// the same bytes appendExportRequest writes for those spans.
+func (e envelope) wrap(spansLen int) (head, tail []byte) {
+	ss := len(e.scope) + spansLen + len(e.scSchema)
+	rs := len(e.resource) + protowire.SizeTag(2) + protowire.SizeVarint(uint64(ss)) + ss + len(e.resSchema)
+	head = protowire.AppendVarint(protowire.AppendTag(nil, 1, protowire.BytesType), uint64(rs))
+	head = append(head, e.resource...)
+	head = protowire.AppendVarint(protowire.AppendTag(head, 2, protowire.BytesType), uint64(ss))
+	head = append(head, e.scope...)
+	tail = append(append([]byte(nil), e.scSchema...), e.resSchema...)
+	return head, tail
 }

@@ -27,9 +27,11 @@ type pipeline struct {
 	interval  time.Duration
 	low       bool         // build and encode on the process's idle-priority thread
 	enc       batchEncoder // exp's encoder when it has one, else nil
+	env       envelope     // with enc: the resource and scope around the encoded spans
 	failed    func(error)  // counts a failed export that bypassed exp
 
-	spans bounded[sdktrace.ReadOnlySpan] // ended, not yet taken for export
+	spans bounded[sdktrace.ReadOnlySpan] // ended, not yet taken for export (no enc)
+	wire  wireQueue                      // ended and encoded, not yet exported (enc)
 
 	before    func()     // builds the spans deferred to the export (deferred.go)
 	exportMu  sync.Mutex // one export at a time, in order
@@ -48,6 +50,7 @@ type pipelineOptions struct {
 	interval  time.Duration
 	low       bool
 	enc       batchEncoder
+	env       envelope
 	failed    func(error)
 	before    func()
 }
@@ -55,11 +58,17 @@ type pipelineOptions struct {
 // exportTimeout bounds one export call.
 const exportTimeout = 10 * time.Second
 
+// newPipeline starts a destination's export goroutine. A destination whose
+// exporter encodes for itself (o.enc) and takes only Fledgling's own spans
+// (o.ownOnly) queues its spans encoded (wireQueue), under o.env.
 func newPipeline(exp sdktrace.SpanExporter, o pipelineOptions) *pipeline {
+	if !o.ownOnly {
+		o.enc = nil // foreign spans would need their own resource and scope
+	}
 	p := &pipeline{name: o.name, ownOnly: o.ownOnly, drop: o.drop, exp: exp,
-		batchSize: min(o.batchSize, o.queueSize), interval: o.interval, low: o.low, enc: o.enc, failed: o.failed, before: o.before,
+		batchSize: min(o.batchSize, o.queueSize), interval: o.interval, low: o.low, enc: o.enc, env: o.env, failed: o.failed, before: o.before,
 		full: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
-	p.spans.max = o.queueSize
+	p.spans.max, p.wire.max = o.queueSize, o.queueSize
 	go p.run()
 	return p
 }
@@ -71,6 +80,10 @@ func (p *pipeline) OnEnd(s sdktrace.ReadOnlySpan) {
 	if p.ownOnly && s.InstrumentationScope().Name != tracerName {
 		return
 	}
+	if p.enc != nil {
+		p.endEncoded(s)
+		return
+	}
 	if len(p.drop) > 0 {
 		s = without(s, p.drop)
 	}
@@ -78,6 +91,18 @@ func (p *pipeline) OnEnd(s sdktrace.ReadOnlySpan) {
 		p.kick()
 	}
 }
+
+// endEncoded encodes one of Fledgling's spans into the queue without
+// blocking; a full queue drops it.
+func (p *pipeline) endEncoded(s spanData) {
+	if n, ok := p.wire.add(s, p.drop); ok && n == p.batchSize {
+		p.kick()
+	}
+}
+
+// takesEncoded reports whether the pipeline queues spans encoded, so that
+// Fledgling's own spans can be given to it as they are built (emitEnded).
+func (p *pipeline) takesEncoded() bool { return p.enc != nil }
 
 // kick wakes the export goroutine for a batch, unless it is already due.
 func (p *pipeline) kick() {
@@ -113,6 +138,9 @@ func (p *pipeline) exportBuffered(ctx context.Context) error {
 	if p.before != nil {
 		p.lowered(p.before)
 	}
+	if p.enc != nil {
+		return p.exportEncoded(ctx)
+	}
 	spans := p.spans.take()
 	var first error
 	for rest := spans; len(rest) > 0; {
@@ -129,26 +157,42 @@ func (p *pipeline) exportBuffered(ctx context.Context) error {
 func (p *pipeline) exportBatch(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
 	ctx, cancel := context.WithTimeout(ctx, exportTimeout)
 	defer cancel()
-	if p.low && p.enc != nil {
-		return p.encodeThenSend(ctx, spans)
-	}
 	return p.exp.ExportSpans(ctx, spans)
 }
 
-// A batchEncoder encodes a batch apart from sending it (otlpHTTP), so that
-// the encoding runs on the idle-priority thread and the wait for the
-// network, retries included, on the pipeline's own goroutine. The body
+// A batchEncoder compresses a batch apart from sending it (otlpHTTP), so
+// that the compression runs on the idle-priority thread and the wait for
+// the network, retries included, on the pipeline's own goroutine. The body
 // stays valid until release; one batch is encoded and sent at a time.
 type batchEncoder interface {
-	encodeBatch(spans []sdktrace.ReadOnlySpan) (body []byte, release func(), err error)
+	encodeParts(parts ...[]byte) (body []byte, release func(), err error)
 	sendBatch(ctx context.Context, body []byte) error
 }
 
-func (p *pipeline) encodeThenSend(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
+// exportEncoded exports the encoded spans queued now, in batches, and
+// reports the first error.
+func (p *pipeline) exportEncoded(ctx context.Context) error {
+	buf, ends := p.wire.take()
+	defer p.wire.done(buf, ends)
+	var first error
+	batches(buf, ends, p.batchSize, func(spans []byte, _ int) {
+		if err := p.sendEncoded(ctx, spans); err != nil && first == nil {
+			first = err
+		}
+	})
+	return first
+}
+
+// sendEncoded wraps encoded spans in their request, compresses it (on the
+// idle thread when the pipeline is low) and sends it from here.
+func (p *pipeline) sendEncoded(ctx context.Context, spans []byte) error {
+	ctx, cancel := context.WithTimeout(ctx, exportTimeout)
+	defer cancel()
+	head, tail := p.env.wrap(len(spans))
 	var body []byte
 	var release func()
 	var err error
-	bgprio.Do(func() { body, release, err = p.enc.encodeBatch(spans) })
+	p.lowered(func() { body, release, err = p.enc.encodeParts(head, spans, tail) })
 	defer release()
 	if err == nil {
 		err = p.enc.sendBatch(ctx, body)
@@ -172,10 +216,10 @@ func (p *pipeline) lowered(f func()) {
 }
 
 // Depth is the number of spans waiting for export.
-func (p *pipeline) Depth() int { return p.spans.Depth() }
+func (p *pipeline) Depth() int { return p.spans.Depth() + p.wire.Depth() }
 
 // Dropped counts spans dropped because the buffer was full.
-func (p *pipeline) Dropped() uint64 { return p.spans.Dropped() }
+func (p *pipeline) Dropped() uint64 { return p.spans.Dropped() + p.wire.Dropped() }
 
 // ForceFlush exports everything ended so far.
 func (p *pipeline) ForceFlush(ctx context.Context) error {

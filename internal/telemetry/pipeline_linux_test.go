@@ -3,12 +3,12 @@ package telemetry
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"golang.org/x/sys/unix"
 
 	"github.com/fledgling-ai/fledgling/internal/bgprio"
@@ -23,11 +23,11 @@ type splitExporter struct {
 	released            int
 }
 
-func (e *splitExporter) encodeBatch(spans []sdktrace.ReadOnlySpan) ([]byte, func(), error) {
+func (e *splitExporter) encodeParts(parts ...[]byte) ([]byte, func(), error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.encodeTID = append(e.encodeTID, unix.Gettid())
-	return []byte{byte(len(spans))}, func() { e.mu.Lock(); e.released++; e.mu.Unlock() }, nil
+	return slices.Concat(parts...), func() { e.mu.Lock(); e.released++; e.mu.Unlock() }, nil
 }
 
 func (e *splitExporter) sendBatch(ctx context.Context, body []byte) error {
@@ -73,6 +73,6 @@ func TestLowPipelineEncodesOnTheIdleThreadAndSendsElsewhere(t *testing.T) {
 		t.Fatalf("%d sends, %d releases, %d failures counted; want 2 each", len(exp.sendTIDs), exp.released, failures.Load())
 	}
 	if len(exp.batches) != 0 {
-		t.Fatal("ExportSpans was used; want encodeBatch and sendBatch")
+		t.Fatal("ExportSpans was used; want encodeParts and sendBatch")
 	}
 }

@@ -112,7 +112,8 @@ func (t *Telemetry) Finish(ctx context.Context, rec *capture.Record) {
 	st, _ := ctx.Value(serverKey{}).(*serverState)
 	if rec == nil {
 		if st != nil {
-			t.emitEnded(st.parent, st.sc, trace.SpanKindServer, st.name, st.start, time.Now(), st.opening.appendTo(nil), sdktrace.Status{})
+			t.emitEnded(&builtSpan{parent: st.parent, sc: st.sc, kind: trace.SpanKindServer, name: st.name,
+				start: st.start, end: time.Now(), attrs: st.opening.appendTo(nil)})
 		}
 		return
 	}
@@ -146,14 +147,18 @@ func (t *Telemetry) finishNow(ctx context.Context, st *serverState, rec *capture
 
 // buildSpans emits the call's CLIENT spans and its SERVER span to every
 // span processor.
+// The attributes are built into scratch slices reused from call to call.
 func (t *Telemetry) buildSpans(st *serverState, rec *capture.Record) *callDesc {
-	d := t.describe(rec, st.hints)
+	scr := scratchPool.Get().(*spanScratch)
+	defer scr.release()
+	d := t.describe(rec, st.hints, scr)
 	c := buildContent(rec, d.body, t.maxContent, t.lfContent, t.semContent)
 	attempts := attemptsOf(rec)
 	for i := range attempts {
-		t.clientSpan(st, rec, d, &c, attempts[i], i, i == len(attempts)-1)
+		t.clientSpan(scr, st, rec, d, &c, attempts[i], i, i == len(attempts)-1)
 	}
-	t.endServer(st, rec, d, &c)
+	t.endServer(scr, st, rec, d, &c)
+	d.trace, d.body = nil, nil // the scratch's
 	return d
 }
 
@@ -169,12 +174,14 @@ func pathOf(k capture.Kind) string {
 	return "/v1/chat/completions"
 }
 
-// describe reads what the spans of rec say about the call as a whole.
-func (t *Telemetry) describe(rec *capture.Record, hints headerHints) *callDesc {
+// describe reads what the spans of rec say about the call as a whole; the
+// body's fields and the trace-level attributes are built in scr.
+func (t *Telemetry) describe(rec *capture.Record, hints headerHints, scr *spanScratch) *callDesc {
 	d := t.names(rec)
-	d.body = topFields(rec.Request)
+	d.body = topFields(scr.body[:0], rec.Request)
 	d.request, d.modelParams = requestParams(d.body, rec.Stream)
-	d.trace = traceAttrs(rec, d.body, hints, t.env, t.release)
+	d.trace = traceAttrs(scr.trace[:0], rec, d.body, hints, t.env, t.release)
+	scr.body, scr.trace = d.body, d.trace
 	return d
 }
 
@@ -195,14 +202,10 @@ func (t *Telemetry) names(rec *capture.Record) *callDesc {
 	return d
 }
 
-// maxServerAttrs is how many attributes endServer adds besides the trace's.
-const maxServerAttrs = 18
-
 // endServer emits the SERVER span with the call's outcome. It ends when the
-// answer did: the record's time plus its latency.
-func (t *Telemetry) endServer(st *serverState, rec *capture.Record, d *callDesc, c *content) {
-	attrs := make([]attribute.KeyValue, 0, maxServerAttrs+len(d.trace))
-	attrs = st.opening.appendTo(attrs)
+// answer did: the record's time plus its latency. It is built in scr.
+func (t *Telemetry) endServer(scr *spanScratch, st *serverState, rec *capture.Record, d *callDesc, c *content) {
+	attrs := st.opening.appendTo(scr.attrs[:0])
 	attrs = append(attrs,
 		attribute.Int(keyHTTPStatus, rec.Status), attribute.String(keyOperation, d.operation),
 		attribute.String(keyPublicModel, firstNonEmpty(rec.AnsweringModel, rec.RequestedModel)),
@@ -228,7 +231,10 @@ func (t *Telemetry) endServer(st *serverState, rec *capture.Record, d *callDesc,
 	if !rec.Time.IsZero() {
 		end = rec.Time.Add(rec.Latency)
 	}
-	t.emitEnded(st.parent, st.sc, trace.SpanKindServer, st.name, st.start, end, attrs, status)
+	scr.attrs = attrs
+	scr.span = builtSpan{parent: st.parent, sc: st.sc, kind: trace.SpanKindServer, name: st.name,
+		start: st.start, end: end, attrs: attrs, status: status}
+	t.emitEnded(&scr.span)
 }
 
 func appendNonEmpty(attrs []attribute.KeyValue, key, v string) []attribute.KeyValue {

@@ -168,7 +168,7 @@ func (t *Telemetry) addPipeline(exp sdktrace.SpanExporter, name string, ownOnly 
 	enc, _ := exp.(batchEncoder)
 	p := newPipeline(counted, pipelineOptions{name: name, ownOnly: ownOnly, drop: drop,
 		queueSize: opt.QueueSize, batchSize: opt.BatchSize, interval: opt.BatchInterval, low: opt.LowPriority,
-		enc: enc, failed: counted.onError, before: t.buildDeferred})
+		enc: enc, env: newEnvelope(t.res, t.scope), failed: counted.onError, before: t.buildDeferred})
 	t.pipelines = append(t.pipelines, p)
 	t.metrics.RegisterQueue("spans_"+name, p.Depth, p.Dropped)
 }
