@@ -6,13 +6,14 @@ import (
 	"github.com/fledgling-ai/fledgling/internal/capture"
 )
 
-// Spans are built where they are exported. Finish, on the gateway's
-// hand-off workers, records the call's metrics and queues the call; the
-// export goroutine has the queued calls' spans built just before it
-// exports, for every destination at once (with server.background_priority
-// "idle", on the process's idle-priority thread, bgprio.Do). The hand-off
-// workers run at normal CPU priority while requests are in flight, and
-// building spans was most of their work. In four back-to-back runs of
+// Spans are built where they are exported. Finish, in the gateway's
+// handler once the answer has left, records the call's metrics and queues
+// the call; the export goroutine has the queued calls' spans built just
+// before it exports, for every destination at once (with
+// server.background_priority "idle", on the process's idle-priority
+// thread, bgprio.Do). Finish runs at normal CPU priority while requests
+// are in flight (on hand-off workers, when this was measured), and
+// building spans was most of its work. In four back-to-back runs of
 // cmd/fledgling-bench -only capture -capture-variants off,on,infinish,aa,
 // what tracing + capture add to the slowest 1 % of calls was +45.9, +33.9,
 // +66.4 and +38.2 % of the gateway's own added latency with the spans built

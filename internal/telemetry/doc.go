@@ -9,7 +9,10 @@
 // Spans are built after the fact from the completed capture.Record, just
 // before the export (deferred.go; on the idle-priority thread of package
 // bgprio unless server.background_priority is "normal"), so the request path
-// does no tracing work beyond opening the SERVER span, and the hand-off
-// workers only record metrics and queue the call. Every queue is bounded and
-// drops (and counts drops) rather than ever blocking a request.
+// does no tracing work beyond opening the SERVER span, and the handler, once
+// the answer has left, only records metrics and queues the call. For
+// Langfuse each span is encoded as OTLP protobuf as it is built
+// (builtspan.go, wirequeue.go), from attribute slices reused from call to
+// call. Every queue is bounded and drops (and counts drops) rather than ever
+// blocking a request.
 package telemetry
