@@ -3,8 +3,10 @@ package telemetry
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -91,5 +93,49 @@ func TestEncodedQueueDropsPastItsBoundAndKeepsOrder(t *testing.T) {
 	}
 	if got := strings.Join(names, ""); got != "abcde" {
 		t.Fatalf("exported %q, want abcde", got)
+	}
+}
+
+// Calls finished from many goroutines while both destinations export (and
+// so build spans) concurrently: every span reaches each destination once,
+// and carries its own call's attributes, not another's from a reused
+// scratch.
+func TestConcurrentCallsKeepTheirOwnAttributesInBothDestinations(t *testing.T) {
+	lf, generic := newReceiver(t), newReceiver(t)
+	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", generic.srv.URL)
+	cfg := testConfig(lf.srv.URL)
+	cfg.OTLP.Enabled = true
+	tel := newTestTelemetry(t, cfg)
+	const workers, calls = 8, 50
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range calls {
+				rec := toolRecord()
+				rec.ID = fmt.Sprintf("req-%d-%d", w, i)
+				tel.Finish(tel.Start(context.Background(), httptest.NewRequest("POST", "/v1/chat/completions", nil)), rec)
+			}
+		}()
+	}
+	wg.Wait()
+	if err := tel.ForceFlush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for name, rcv := range map[string]*receiver{"langfuse": lf, "otlp": generic} {
+		ids := map[string]string{} // trace id → request id
+		spans := 0
+		for _, s := range rcv.spans() {
+			spans++
+			id, _ := attrs(s)[keyRequestID].(string)
+			if prev, ok := ids[hexID(s.TraceId)]; ok && prev != id {
+				t.Fatalf("%s: trace %x has spans of %s and %s", name, s.TraceId, prev, id)
+			}
+			ids[hexID(s.TraceId)] = id
+		}
+		if spans != 2*workers*calls || len(ids) != workers*calls {
+			t.Fatalf("%s: %d spans in %d traces; want %d in %d", name, spans, len(ids), 2*workers*calls, workers*calls)
+		}
 	}
 }
