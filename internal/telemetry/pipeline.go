@@ -175,7 +175,7 @@ func (p *pipeline) exportEncoded(ctx context.Context) error {
 	buf, ends := p.wire.take()
 	defer p.wire.done(buf, ends)
 	var first error
-	batches(buf, ends, p.batchSize, func(spans []byte, _ int) {
+	batches(buf, ends, p.batchSize, func(spans []byte) {
 		if err := p.sendEncoded(ctx, spans); err != nil && first == nil {
 			first = err
 		}

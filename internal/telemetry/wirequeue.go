@@ -68,12 +68,12 @@ func (q *wireQueue) Depth() int {
 func (q *wireQueue) Dropped() uint64 { return q.dropped.Load() }
 
 // batches calls f with each run of at most n spans of buf, in order.
-func batches(buf []byte, ends []int, n int, f func(spans []byte, count int)) {
+func batches(buf []byte, ends []int, n int, f func(spans []byte)) {
 	start := 0
 	for len(ends) > 0 {
 		k := min(n, len(ends))
 		end := ends[k-1]
-		f(buf[start:end], k)
+		f(buf[start:end])
 		start, ends = end, ends[k:]
 	}
 }
