@@ -111,8 +111,6 @@ func (s *services) build(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	// Finished calls waiting for a background worker; a full queue runs the
-	// call on a goroutine of its own, so this queue never drops.
 	return s.restoreTrainedCandidates(ctx)
 }
 
