@@ -281,10 +281,12 @@ func (w *Writer) drain(batch []queued) {
 // a full batch or the next tick) made about a sixth of the WAL writes and an
 // eighth of the fsyncs (counted under strace) and cut the writer's CPU by
 // about 11 %, but the work then comes in 128-record bursts of a few ms
-// instead of short commits separated by the checkpoints' I/O waits, and in 11
+// instead of short commits separated by the checkpoints' I/O waits, and in 23
 // back-to-back runs alternated with this code what tracing + capture add at
-// p99 rose from a median of +7.1 % to +22.2 % of the gateway's own added
-// latency (fifteenth session, docs/capture-overhead.md). So it stays.
+// p99 (all calls pooled) rose from a median of +14.0 % to +23.9 % of the
+// gateway's own added latency, higher in 16 of the 23 (by the median round
+// +8.0 % to +18.6 %, 13 of 23; fifteenth session, docs/capture-overhead.md).
+// So it stays.
 func (w *Writer) writeQueued(batch []queued) {
 	for {
 		batch = w.fill(batch[:0])
