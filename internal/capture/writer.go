@@ -242,7 +242,7 @@ func (w *Writer) run() {
 	for {
 		select {
 		case <-w.full:
-			w.writeFullBatches(batch)
+			w.writeQueued(batch)
 		case <-t.C:
 			w.writeQueued(batch)
 			w.safeMaintain()
@@ -253,14 +253,6 @@ func (w *Writer) run() {
 			w.drain(batch)
 			return
 		}
-	}
-}
-
-// writeFullBatches writes batches while a whole one is queued; the rest
-// waits for the next tick.
-func (w *Writer) writeFullBatches(batch []queued) {
-	for len(w.queue) >= w.opt.BatchSize {
-		w.safeFlush(w.fill(batch[:0]))
 	}
 }
 
@@ -276,17 +268,19 @@ func (w *Writer) drain(batch []queued) {
 // records that arrive while it writes: under steady traffic it goes on
 // committing whatever arrived during the previous commit (group commit),
 // often one or two records at a time, until a commit ends with the queue
-// empty. Back to back, 1,900 of 6,000 records went in batches of 1 to 23.
-// Writing only what was queued when the flush began (later records wait for
-// a full batch or the next tick) made about a sixth of the WAL writes and an
-// eighth of the fsyncs (counted under strace) and cut the writer's CPU by
-// about 11 %, but the work then comes in 128-record bursts of a few ms
-// instead of short commits separated by the checkpoints' I/O waits, and in 23
-// back-to-back runs alternated with this code what tracing + capture add at
-// p99 (all calls pooled) rose from a median of +14.0 % to +23.9 % of the
-// gateway's own added latency, higher in 16 of the 23 (by the median round
-// +8.0 % to +18.6 %, 13 of 23; fifteenth session, docs/capture-overhead.md).
-// So it stays.
+// empty. A full batch, a tick and a Flush all start it.
+//
+// The short commits cost writer CPU (a sixth of the WAL writes and an eighth
+// of the fsyncs, and 11 % less CPU, when a tick wrote only what was queued
+// at its start), but they spread the work in time, and on the 2-vCPU VM the
+// benchmarks run on that is what the request path feels: writing only what
+// was queued at a tick's start raised what tracing + capture add at p99
+// back to back from a median of +14.0 % to +23.9 % of the gateway's own added
+// latency over 23 alternated runs (fifteenth session); stopping after the
+// full batches (the rest waiting for the tick), as this writer once did,
+// gave +51.9 % against +46.5 % over 79 alternated runs in a noisy phase,
+// higher in 48 of them, and a p99.9 about 100 µs longer, for about 7 µs less
+// CPU a call (sixteenth session, docs/capture-overhead.md).
 func (w *Writer) writeQueued(batch []queued) {
 	for {
 		batch = w.fill(batch[:0])
