@@ -22,9 +22,9 @@ const (
 // 50-call warm-up alone, the "on" gateway's first two rounds had a p99
 // about 70 % above its later ones, and whichever gateway ran in the slots
 // of the fixed round order that came early paid for it as well: the A/A
-// control read +12 … +31 % (median of 8 runs) or −11 … −12 % depending
-// only on that order (sixteenth session, docs/capture-overhead.md). It
-// returns how many rounds it ran.
+// control, two identical gateways, read medians of +13 … +31 % over 8 runs
+// with one round order and −11 … −12 % with two others (sixteenth
+// session, docs/capture-overhead.md). It returns how many rounds it ran.
 func capSettle(ctx context.Context, client *http.Client, setups []capSetup, per, rate int) (int, error) {
 	gc0 := capGCCycles()
 	for r := 1; ; r++ {
