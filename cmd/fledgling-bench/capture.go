@@ -231,11 +231,9 @@ func capInterleaved(ctx context.Context, setups []capSetup, calls, rate int) ([]
 		for _, i := range order {
 			s := setups[i]
 			st0 := s.stats()
-			s.setDuring(true)
-			l, err := capDrive(ctx, client, s.url, per, rate)
-			s.setDuring(false)
+			l, err := capDriveSetup(ctx, client, s, per, rate)
 			if err != nil {
-				return nil, fmt.Errorf("%s: %w", s.name, err)
+				return nil, err
 			}
 			lats[i] = append(lats[i], l...)
 			roundP99[i] = append(roundP99[i], capQuantile(l, 99))
@@ -270,6 +268,17 @@ func capWarmUp(ctx context.Context, client *http.Client, s capSetup, rate int) e
 	}
 	s.after()
 	return nil
+}
+
+// capDriveSetup makes n calls to setup s, telling it while they run.
+func capDriveSetup(ctx context.Context, client *http.Client, s capSetup, n, rate int) ([]time.Duration, error) {
+	s.setDuring(true)
+	l, err := capDrive(ctx, client, s.url, n, rate)
+	s.setDuring(false)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", s.name, err)
+	}
+	return l, nil
 }
 
 // capDrive makes n calls, back to back (rate 0) or at rate per second.

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"runtime/metrics"
 )
@@ -29,11 +28,8 @@ func capSettle(ctx context.Context, client *http.Client, setups []capSetup, per,
 	gc0 := capGCCycles()
 	for r := 1; ; r++ {
 		for _, s := range setups {
-			s.setDuring(true)
-			_, err := capDrive(ctx, client, s.url, per, rate)
-			s.setDuring(false)
-			if err != nil {
-				return r, fmt.Errorf("%s: %w", s.name, err)
+			if _, err := capDriveSetup(ctx, client, s, per, rate); err != nil {
+				return r, err
 			}
 			s.after()
 		}
