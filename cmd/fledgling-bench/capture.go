@@ -222,11 +222,11 @@ func capInterleaved(ctx context.Context, setups []capSetup, calls, rate int) ([]
 		}
 	}
 	per := max(calls / *capRounds, 1)
-	settled, err := capSettle(ctx, client, setups, per, rate)
+	settled, err := capSettle(ctx, client, setups, per, rate, capSettleDefault)
 	if err != nil {
 		return nil, err
 	}
-	fmt.Printf("(after %d untimed round(s) of %d calls per setup, until this process had collected garbage %d times or %d rounds had run)\n", settled, per, capSettleGCs, capSettleRounds)
+	fmt.Printf("(after %d untimed round(s) of %d calls per setup, %s)\n", settled, per, capSettleDefault)
 	for _, order := range capOrders(*capRounds, len(setups)) {
 		for _, i := range order {
 			s := setups[i]

@@ -2,17 +2,31 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"runtime/metrics"
+	"time"
 )
 
-// capSettleGCs and capSettleRounds bound capSettle: untimed rounds until
-// this process has collected garbage capSettleGCs times, at least one round
-// and at most capSettleRounds.
-const (
-	capSettleGCs    = 2
-	capSettleRounds = 4
-)
+// capSettleBudget bounds capSettle: untimed rounds until this process has
+// collected garbage gcs times, at least one round, and once rounds rounds
+// have run and time has passed, no more.
+type capSettleBudget struct {
+	gcs, rounds int
+	time        time.Duration
+}
+
+// capSettleDefault stops after two collections. Rounds and time are both
+// needed before it gives up without them: at 1000 req/s four rounds take
+// longer than the time (four collections there take about 17 rounds), and
+// back to back at make bench's defaults (600 calls per setup a round, about
+// half a second for all of them) four rounds ended after one collection,
+// which the time lets the run reach the second.
+var capSettleDefault = capSettleBudget{gcs: 2, rounds: 4, time: 10 * time.Second}
+
+func (b capSettleBudget) String() string {
+	return fmt.Sprintf("until this process had collected garbage %d times, or %d rounds and %s had passed", b.gcs, b.rounds, b.time)
+}
 
 // capSettle runs untimed rounds of every setup before the measured ones.
 // Until the collector has run, the heap grows towards its goal (the
@@ -24,8 +38,8 @@ const (
 // control, two identical gateways, read medians of +13 … +31 % over 8 runs
 // with one round order and −11 … −12 % with two others (sixteenth
 // session, docs/capture-overhead.md). It returns how many rounds it ran.
-func capSettle(ctx context.Context, client *http.Client, setups []capSetup, per, rate int) (int, error) {
-	gc0 := capGCCycles()
+func capSettle(ctx context.Context, client *http.Client, setups []capSetup, per, rate int, b capSettleBudget) (int, error) {
+	gc0, t0 := capGCCycles(), time.Now()
 	for r := 1; ; r++ {
 		for _, s := range setups {
 			if _, err := capDriveSetup(ctx, client, s, per, rate); err != nil {
@@ -33,7 +47,7 @@ func capSettle(ctx context.Context, client *http.Client, setups []capSetup, per,
 			}
 			s.after()
 		}
-		if capGCCycles()-gc0 >= capSettleGCs || r == capSettleRounds {
+		if capGCCycles()-gc0 >= uint64(b.gcs) || r >= b.rounds && time.Since(t0) >= b.time {
 			return r, nil
 		}
 	}

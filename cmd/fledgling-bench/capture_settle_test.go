@@ -8,6 +8,7 @@ import (
 	"runtime/debug"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // capSettleFixture is two setups served by one trivial server; gc makes
@@ -30,7 +31,7 @@ func capSettleFixture(t *testing.T, gc bool) ([]capSetup, *atomic.Int64) {
 
 func TestCapSettleStopsOnceTheHeapWasCollectedTwice(t *testing.T) {
 	setups, calls := capSettleFixture(t, true)
-	rounds, err := capSettle(context.Background(), http.DefaultClient, setups, 3, 0)
+	rounds, err := capSettle(context.Background(), http.DefaultClient, setups, 3, 0, capSettleDefault)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,14 +40,23 @@ func TestCapSettleStopsOnceTheHeapWasCollectedTwice(t *testing.T) {
 	}
 }
 
-func TestCapSettleRunsAtMostItsRounds(t *testing.T) {
-	setups, calls := capSettleFixture(t, false)
+// Without collections it gives up once both its rounds and its time have
+// passed: after the rounds when they take longer, after the time when they
+// are quicker.
+func TestCapSettleGivesUpAfterItsRoundsAndItsTime(t *testing.T) {
 	defer debug.SetGCPercent(debug.SetGCPercent(-1)) // no collection but the test's
-	rounds, err := capSettle(context.Background(), http.DefaultClient, setups, 3, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rounds != capSettleRounds || calls.Load() != int64(6*capSettleRounds) {
-		t.Fatalf("ran %d rounds, %d calls; want %d rounds", rounds, calls.Load(), capSettleRounds)
+	for _, b := range []capSettleBudget{{gcs: 2, rounds: 4}, {gcs: 2, rounds: 1, time: 200 * time.Millisecond}} {
+		setups, calls := capSettleFixture(t, false)
+		t0 := time.Now()
+		rounds, err := capSettle(context.Background(), http.DefaultClient, setups, 3, 0, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rounds < b.rounds || time.Since(t0) < b.time || calls.Load() != int64(6*rounds) {
+			t.Fatalf("%v: ran %d rounds (%d calls) in %s", b, rounds, calls.Load(), time.Since(t0))
+		}
+		if b.time == 0 && rounds != b.rounds {
+			t.Fatalf("%v: ran %d rounds, want %d", b, rounds, b.rounds)
+		}
 	}
 }
