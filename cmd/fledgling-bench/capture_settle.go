@@ -16,12 +16,12 @@ type capSettleBudget struct {
 	time        time.Duration
 }
 
-// capSettleDefault stops after two collections. Rounds and time are both
-// needed before it gives up without them: at 1000 req/s four rounds take
-// longer than the time (four collections there take about 17 rounds), and
-// back to back at make bench's defaults (600 calls per setup a round, about
-// half a second for all of them) four rounds ended after one collection,
-// which the time lets the run reach the second.
+// capSettleDefault stops after two collections. Without them it gives up
+// only once both four rounds and 10 s have passed: at 1000 req/s four
+// rounds take longer than that (four collections there take about 17
+// rounds), while back to back at make bench's defaults (600 calls per setup
+// a round, about half a second for all setups) four rounds ended after
+// about one collection; with the time, that run reaches its second.
 var capSettleDefault = capSettleBudget{gcs: 2, rounds: 4, time: 10 * time.Second}
 
 func (b capSettleBudget) String() string {
